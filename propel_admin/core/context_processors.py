@@ -1,0 +1,13 @@
+"""Values every page's layout needs."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.http import HttpRequest
+
+
+def shell(request: HttpRequest) -> dict[str, object]:
+    return {
+        "propeller_api_url": settings.PROPELLER_API_URL,
+        "propeller_uses_sandbox": settings.PROPELLER_USES_SANDBOX,
+    }

