@@ -24,6 +24,7 @@ def client_config_from_settings() -> ClientConfig:
         client_id=settings.PROPELLER_CLIENT_ID,
         client_secret=settings.PROPELLER_CLIENT_SECRET,
         read_timeout=float(settings.PROPELLER_TIMEOUT),
+        deadline=float(settings.PROPELLER_TIMEOUT),
         connect_timeout=float(settings.PROPELLER_CONNECT_TIMEOUT),
         max_attempts=int(settings.PROPELLER_MAX_ATTEMPTS),
         backoff_base=float(settings.PROPELLER_BACKOFF_BASE),
@@ -42,7 +43,8 @@ def token_fernet_key(secret_key: str) -> bytes:
 def token_store_from_settings(config: ClientConfig) -> RedisTokenStore:
     """The Redis token cache shared by every web and worker process."""
     return RedisTokenStore(
-        redis.Redis.from_url(settings.REDIS_URL),
+        # Short timeouts: a token lookup must not hang a worker when Redis is unwell.
+        redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=2, socket_timeout=5),
         token_namespace(config.token_url, config.client_id),
         token_fernet_key(settings.SECRET_KEY),
         lock_timeout=2 * config.request_deadline + 5,

@@ -99,7 +99,7 @@ class Stack:
         args = [
             self.python, "-m", "gunicorn", "propel_admin.wsgi",
             "--bind", f"{host}:{port}", "--workers", "2", "--threads", "4",
-            "--graceful-timeout", "10", "--access-logfile", "-",
+            "--graceful-timeout", "10", "--no-control-socket", "--access-logfile", "-",
             # The path only: query strings may hold searched names or emails.
             "--access-logformat", '%(h)s "%(m)s %(U)s" %(s)s %(b)s %(M)sms',
         ]  # fmt: skip

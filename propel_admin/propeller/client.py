@@ -64,11 +64,11 @@ class PropellerClient:
     def bulk_upsert_contacts(self, contacts: Sequence[Mapping[str, Any]]) -> BulkResult:
         """Create or update contacts by `id`; one ContactResult per contact."""
         sent_keys = _submitted_keys(contacts)
-        body = json.dumps({"contacts": [dict(c) for c in contacts]}, separators=(",", ":"))
+        body = json.dumps({"contacts": [dict(c) for c in contacts]}, separators=(",", ":")).encode()
         started = time.monotonic()
 
         def attempt(number: int) -> tuple[RawResponse, Any]:
-            raw = self._authorized("POST", BULK_PATH, BULK_PATH, number, body.encode())
+            raw = self._authorized("POST", BULK_PATH, BULK_PATH, number, body)
             return raw, parse_bulk(raw, sent_keys)
 
         (raw, (results, messages, total)), attempts = self._with_retries("bulk", attempt)
@@ -102,7 +102,17 @@ class PropellerClient:
 
     def check(self) -> CheckResult:
         """Fetch a token and make one harmless call; never raises."""
-        return run_check(self._transport, self.config)
+        try:
+            return run_check(self._transport, self.config)
+        except Exception as exc:  # a health check reports, it does not crash
+            logger.warning("propeller check failed unexpectedly (%s)", type(exc).__name__)
+            return CheckResult(
+                ok=False,
+                api_url=self.config.api_url,
+                authenticated=False,
+                latency_ms=None,
+                message=f"The check itself failed ({type(exc).__name__}); see the logs.",
+            )
 
     # --- plumbing ---------------------------------------------------------------------
     def _authorized(

@@ -90,6 +90,7 @@ def _failed(
         status_code=error.status_code,
         request_id=error.request_id,
         token_ms=None if token_ms is None else round(token_ms, 1),
+        problem=error.kind,
     )
 
 

@@ -99,25 +99,21 @@ def _text_list(value: Any) -> list[str]:
     return []
 
 
+_PLAIN: dict[int, tuple[type[PropellerError], str]] = {
+    401: (AuthenticationError, "Propeller refused the access token"),
+    403: (ForbiddenError, "The API key lacks permission for this call (missing scope)"),
+    404: (NotFoundError, "Propeller answered 'not found'"),
+}
+
+
 def error_for(raw: RawResponse) -> PropellerError:
     """The typed error for a non-success answer."""
     status, request_id = raw.status, raw.request_id
     if status == 400 or status in (413, 422):
         return _rejection(raw)
-    if status == 401:
-        return AuthenticationError(
-            "Propeller refused the access token", status_code=status, request_id=request_id
-        )
-    if status == 403:
-        return ForbiddenError(
-            "The API key lacks permission for this call (missing scope)",
-            status_code=status,
-            request_id=request_id,
-        )
-    if status == 404:
-        return NotFoundError(
-            "Propeller answered 'not found'", status_code=status, request_id=request_id
-        )
+    if status in _PLAIN:
+        kind, message = _PLAIN[status]
+        return kind(message, status_code=status, request_id=request_id)
     if status == 408:
         return PropellerTimeout(
             "Propeller timed out waiting for the request", maybe_sent=True, status_code=status
@@ -125,19 +121,16 @@ def error_for(raw: RawResponse) -> PropellerError:
     if status == 429:
         retry_after = parse_retry_after(raw.headers.get("retry-after"))
         return RateLimitedError(
-            "Propeller is rate limiting this client",
-            retry_after=retry_after,
-            request_id=request_id,
+            "Propeller is rate limiting this client", retry_after=retry_after, request_id=request_id
         )
     if status >= 500:
         html = "html" in raw.content_type.lower()
-        return ServerError(
+        message = (
             "Propeller (or a proxy in front of it) answered with an HTML error page"
             if html
-            else "Propeller had a server error",
-            status_code=status,
-            request_id=request_id,
+            else "Propeller had a server error"
         )
+        return ServerError(message, status_code=status, request_id=request_id)
     if 300 <= status < 400:
         return unexpected(raw, "a redirect (is the API URL right?)")
     return unexpected(raw, "a status this client does not handle")

@@ -105,26 +105,16 @@ class Transport:
             )
         except requests.RequestException as exc:
             error = _map_request_exception(exc, host, self.config)
-            _log_failure(method, label, started, attempt, error.kind)
+            _log_exchange(method, label, started, attempt, error.kind)
             raise error from exc
         try:
             body = self._read_body(response, deadline, host)
         except (PropellerTimeout, PropellerConnectionError, UnexpectedResponseError) as error:
             response.close()
-            _log_failure(method, label, started, attempt, error.kind, response)
+            _log_exchange(method, label, started, attempt, error.kind, response)
             raise
-        duration = time.monotonic() - started
-        raw = RawResponse(response.status_code, response.headers, body, duration)
-        logger.info(
-            "propeller %s %s -> %s in %.0f ms request_id=%s attempt=%d",
-            method,
-            label,
-            raw.status,
-            duration * 1000,
-            raw.request_id or "-",
-            attempt,
-        )
-        return raw
+        _log_exchange(method, label, started, attempt, "", response)
+        return RawResponse(response.status_code, response.headers, body, time.monotonic() - started)
 
     def _read_body(self, response: requests.Response, deadline: float, host: str) -> bytes:
         """Read in chunks, checking the deadline and the size cap between chunks."""
@@ -166,22 +156,23 @@ def _limit_socket_wait(raw: Any, seconds: float) -> None:
             sock.settimeout(max(seconds, 0.001))
 
 
-def _log_failure(
+def _log_exchange(
     method: str,
     label: str,
     started: float,
     attempt: int,
-    kind: str,
+    failure: str,
     response: requests.Response | None = None,
 ) -> None:
-    status = response.status_code if response is not None else "-"
+    """One line per exchange: no header values, bodies or query strings."""
+    status = str(response.status_code) if response is not None else "-"
     request_id = response.headers.get("x-request-id") if response is not None else None
     logger.info(
-        "propeller %s %s -> %s (%s) in %.0f ms request_id=%s attempt=%d",
+        "propeller %s %s -> %s%s in %.0f ms request_id=%s attempt=%d",
         method,
         label,
         status,
-        kind,
+        f" ({failure})" if failure else "",
         (time.monotonic() - started) * 1000,
         request_id or "-",
         attempt,

@@ -76,6 +76,7 @@ class CheckResult:
     status_code: int | None = None
     request_id: str | None = None
     token_ms: float | None = field(default=None)
+    problem: str | None = None  # the failing error's kind, e.g. "authentication", "connection"
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)

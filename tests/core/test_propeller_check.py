@@ -91,17 +91,19 @@ def test_a_wrong_secret_fails_with_a_clear_message(sandbox, settings, redis_conn
     assert "Authentication was refused for client id 'sandbox-client'" in message
     assert "PROPELLER_CLIENT_SECRET" in message
     assert "wrong-secret-for-check" not in message + out.getvalue()
-    assert "Authentication: FAILED" in out.getvalue()
+    assert "Authentication: REFUSED" in out.getvalue()
 
 
 def test_an_unreachable_port_fails_with_a_clear_message(sandbox, settings, redis_conn) -> None:
     port = _free_port()
     settings.PROPELLER_API_URL = f"http://127.0.0.1:{port}/v2"
     settings.PROPELLER_TOKEN_URL = f"http://127.0.0.1:{port}/oauth2/token"
+    out = StringIO()
     with pytest.raises(CommandError) as caught:
-        call_command("propeller_check", stdout=StringIO())
+        call_command("propeller_check", stdout=out)
     assert caught.value.returncode == 1
     assert f"Connection refused by 127.0.0.1:{port}" in str(caught.value)
+    assert "Authentication: not confirmed (connection)" in out.getvalue()
 
 
 def _run(sandbox: Any, secret: str) -> subprocess.CompletedProcess[str]:

@@ -36,6 +36,7 @@ def test_a_wrong_secret_says_authentication_was_refused(sandbox, make_client) ->
     assert not result.authenticated
     assert "Authentication was refused for client id 'sandbox-client'" in result.message
     assert "PROPELLER_CLIENT_SECRET" in result.message
+    assert result.problem == "authentication"
     assert "wrong-secret-xyz" not in result.message
 
 

@@ -8,6 +8,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from propel_admin.core.propeller_client import get_propeller_client
+from propel_admin.propeller import CheckResult
 
 
 class Command(BaseCommand):
@@ -24,10 +25,18 @@ class Command(BaseCommand):
             self.stdout.write(json.dumps(result.as_dict(), indent=2))
         else:
             self.stdout.write(f"API URL:        {result.api_url}")
-            self.stdout.write(f"Authentication: {'ok' if result.authenticated else 'FAILED'}")
+            self.stdout.write(f"Authentication: {_authentication(result)}")
             latency = "-" if result.latency_ms is None else f"{result.latency_ms:.0f} ms"
             self.stdout.write(f"Latency:        {latency}")
             if result.ok:
                 self.stdout.write(self.style.SUCCESS(result.message))
         if not result.ok:
             raise CommandError(result.message, returncode=1)
+
+
+def _authentication(result: CheckResult) -> str:
+    if result.authenticated:
+        return "ok"
+    if result.problem == "authentication":
+        return "REFUSED"
+    return f"not confirmed ({result.problem or 'check failed'})"
