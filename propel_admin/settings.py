@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_rq",
     "propel_admin.core",
+    "propel_admin.imports",
     "propel_admin.sandbox",
 ]
 
@@ -158,7 +159,9 @@ PROPELLER_CLIENT_SECRET = env_str(
 )
 if not (PROPELLER_CLIENT_ID and PROPELLER_CLIENT_SECRET):
     raise ConfigError(
-        "PROPELLER_CLIENT_ID and PROPELLER_CLIENT_SECRET must be set when PROPELLER_API_URL is"
+        "PROPELLER_CLIENT_ID and PROPELLER_CLIENT_SECRET must both be set when "
+        "PROPELLER_API_URL points at a real Propeller (they come from Backoffice > "
+        "Admin > API Key Management)"
     )
 PROPELLER_BATCH_SIZE = env_int("PROPELLER_BATCH_SIZE", 100, minimum=1, maximum=2000)
 PROPELLER_TIMEOUT = env_float("PROPELLER_TIMEOUT", 30.0, minimum=1, maximum=600)
@@ -203,6 +206,8 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = VAR_DIR / "staticfiles"
 STATIC_ROOT.mkdir(exist_ok=True)  # WhiteNoise expects it even while it serves from finders
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media")))
+UPLOAD_MAX_BYTES = env_int("UPLOAD_MAX_BYTES", 100 * 1000 * 1000, minimum=1024)
+FILE_UPLOAD_PERMISSIONS = 0o600
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

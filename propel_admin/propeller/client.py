@@ -17,10 +17,19 @@ from urllib.parse import quote, urlsplit
 import requests
 
 from .config import ClientConfig
-from .errors import AuthenticationError, PropellerError, RateLimitedError
+from .errors import AuthenticationError, PropellerError
 from .health import run_check
 from .oauth import Token, fetch_token
-from .responses import error_for, parse_bulk, parse_json, unexpected
+from .responses import (
+    BULK_SCOPES,
+    READ_SCOPES,
+    error_for,
+    is_contact_not_found,
+    not_found,
+    parse_bulk,
+    parse_json,
+    unexpected,
+)
 from .tokens import MemoryTokenStore, TokenStore
 from .transport import RawResponse, Transport, build_session
 from .types import BulkResult, CheckResult, normalize_key
@@ -68,7 +77,7 @@ class PropellerClient:
         started = time.monotonic()
 
         def attempt(number: int) -> tuple[RawResponse, Any]:
-            raw = self._authorized("POST", BULK_PATH, BULK_PATH, number, body)
+            raw = self._authorized("POST", BULK_PATH, BULK_PATH, number, BULK_SCOPES, body)
             return raw, parse_bulk(raw, sent_keys)
 
         (raw, (results, messages, total)), attempts = self._with_retries("bulk", attempt)
@@ -84,13 +93,18 @@ class PropellerClient:
         )
 
     def get_contact(self, contact_id: int | str) -> dict[str, Any] | None:
-        """The contact with this Propeller id, or None when Propeller has none."""
+        """The contact with this Propeller id, or None when Propeller says it has none.
+
+        Any other 404 (a wrong API URL answers 404 too) raises NotFoundError.
+        """
         path = f"/contacts/id/{quote(str(contact_id), safe='')}"
 
         def attempt(number: int) -> dict[str, Any] | None:
-            raw = self._authorized("GET", path, "/contacts/id/:id", number, ok=(404,))
+            raw = self._authorized("GET", path, "/contacts/id/:id", number, READ_SCOPES, ok=(404,))
             if raw.status == 404:
-                return None
+                if is_contact_not_found(raw):
+                    return None
+                raise not_found(raw)
             body = parse_json(raw)
             data = body.get("data", body) if isinstance(body, dict) else None
             if not isinstance(data, dict):
@@ -100,10 +114,14 @@ class PropellerClient:
         contact, _ = self._with_retries("get_contact", attempt)
         return contact
 
-    def check(self) -> CheckResult:
-        """Fetch a token and make one harmless call; never raises."""
+    def check(self, *, deadline: float | None = None) -> CheckResult:
+        """Fetch a token and make one harmless call; never raises.
+
+        Each exchange gets at most `deadline` seconds (default: the shorter of the
+        config's deadline and health.CHECK_DEADLINE).
+        """
         try:
-            return run_check(self._transport, self.config)
+            return run_check(self._transport, self.config, deadline=deadline)
         except Exception as exc:  # a health check reports, it does not crash
             logger.warning("propeller check failed unexpectedly (%s)", type(exc).__name__)
             return CheckResult(
@@ -121,10 +139,14 @@ class PropellerClient:
         path: str,
         label: str,
         attempt: int,
+        scopes: tuple[str, ...],
         body: bytes | None = None,
         ok: tuple[int, ...] = (),
     ) -> RawResponse:
-        """Send with a bearer token; on 401 drop that token, fetch anew and retry once."""
+        """Send with a bearer token; on 401 drop that token, fetch anew and retry once.
+
+        `scopes` are what the call needs, named in the error for a 403.
+        """
         token = self._token(attempt)
         raw = self._send(method, path, label, attempt, token, body)
         if raw.status == 401:
@@ -139,7 +161,7 @@ class PropellerClient:
                     request_id=raw.request_id,
                 )
         if not 200 <= raw.status < 300 and raw.status not in ok:
-            raise error_for(raw)
+            raise error_for(raw, scopes=scopes)
         return raw
 
     def _send(
@@ -185,8 +207,8 @@ class PropellerClient:
         raise AssertionError("unreachable")  # pragma: no cover
 
     def _delay(self, error: PropellerError, attempt: int) -> float:
-        """Retry-After when Propeller sent one (within the cap), else backoff with jitter."""
-        if isinstance(error, RateLimitedError) and error.retry_after is not None:
+        """Retry-After when Propeller sent one (429 or 5xx, within the cap), else backoff."""
+        if error.retry_after is not None:
             if error.retry_after > self.config.retry_after_cap:
                 raise error  # too long to hold a worker: the caller reschedules
             return error.retry_after

@@ -20,6 +20,7 @@ class PropellerError(Exception):
 
     kind = "error"
     default_retryable = False
+    retry_after: float | None = None  # seconds Propeller asked us to wait (429, 5xx)
 
     def __init__(
         self,
@@ -99,9 +100,21 @@ class AuthenticationError(PropellerError):
 
 
 class ForbiddenError(PropellerError):
-    """403: the API key lacks a scope for this call. Never retried."""
+    """403: the API key lacks a scope for this call (`scopes` names what it needs)."""
 
     kind = "forbidden"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        scopes: Iterable[str] = (),
+        status_code: int | None = 403,
+        request_id: str | None = None,
+        attempts: int | None = None,
+    ) -> None:
+        super().__init__(message, status_code=status_code, request_id=request_id, attempts=attempts)
+        self.scopes = tuple(scopes)
 
 
 class NotFoundError(PropellerError):
@@ -130,10 +143,25 @@ class RateLimitedError(PropellerError):
 
 
 class ServerError(PropellerError):
-    """5xx: Propeller failed; the same request may well succeed later."""
+    """5xx: Propeller failed; the same request may well succeed later.
+
+    `retry_after` is set when the answer carried a Retry-After (typically a 503).
+    """
 
     kind = "server"
     default_retryable = True
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        retry_after: float | None = None,
+        status_code: int | None = None,
+        request_id: str | None = None,
+        attempts: int | None = None,
+    ) -> None:
+        super().__init__(message, status_code=status_code, request_id=request_id, attempts=attempts)
+        self.retry_after = retry_after
 
 
 class PropellerTimeout(PropellerError):
@@ -141,7 +169,7 @@ class PropellerTimeout(PropellerError):
 
     `maybe_sent` is True when the request may have reached Propeller, so the
     outcome is unknown. The bulk endpoint upserts by id, so re-sending the same
-    payload is safe.
+    payload is safe. `waited` is the limit (in seconds) that ran out.
     """
 
     kind = "timeout"
@@ -155,10 +183,12 @@ class PropellerTimeout(PropellerError):
         host: str = "",
         status_code: int | None = None,
         attempts: int | None = None,
+        waited: float | None = None,
     ) -> None:
         super().__init__(message, status_code=status_code, attempts=attempts)
         self.maybe_sent = maybe_sent
         self.host = host
+        self.waited = waited
 
 
 class PropellerConnectionError(PropellerError):

@@ -8,11 +8,24 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from .config import ClientConfig
-from .errors import AuthenticationError, UnexpectedResponseError
+from .errors import (
+    AuthenticationError,
+    NotFoundError,
+    PropellerError,
+    PropellerTimeout,
+    UnexpectedResponseError,
+)
 from .responses import error_for, parse_json, unexpected
 from .transport import RawResponse, Transport
 
 DEFAULT_LIFETIME = 1800.0
+FORM, BASIC = "form", "basic"
+OAUTH_URL_HINT = "is the token URL right? It normally ends in /oauth2/token"
+
+# Which way of sending credentials worked last, per (token URL, client id), for this
+# process: a Basic-only server then costs one refused request per process, not per
+# token. Plain dict reads and writes are atomic; a race only costs one extra request.
+_PREFERRED: dict[tuple[str, str], str] = {}
 
 
 @dataclass(frozen=True)
@@ -37,32 +50,68 @@ class Token:
 
 
 def fetch_token(transport: Transport, config: ClientConfig, *, attempt: int = 1) -> Token:
-    """A new token: form credentials first, then HTTP Basic if the form is refused."""
-    form = {
-        "grant_type": "client_credentials",
-        "client_id": config.client_id,
-        "client_secret": config.client_secret,
-    }
-    label = urlsplit(config.token_url).path or "/"
-    raw = transport.exchange("POST", config.token_url, label=label, attempt=attempt, data=form)
+    """A new token, sending the credentials the way that last worked for this key.
+
+    Form fields come first until HTTP Basic is seen to work instead (reference §1:
+    servers differ); when the first way is refused (400/401) the other is tried.
+    """
+    first = _PREFERRED.get(_memory_key(config), FORM)
+    second = BASIC if first == FORM else FORM
+    used, raw = first, _request(transport, config, first, attempt)
     if raw.status in (400, 401):
-        raw = transport.exchange(
-            "POST",
-            config.token_url,
-            label=f"{label} (basic auth)",
-            attempt=attempt,
-            data={"grant_type": "client_credentials"},
-            auth=(config.client_id, config.client_secret),
-        )
+        used, raw = second, _request(transport, config, second, attempt)
+    if raw.status != 200:
+        raise _refusal(raw, config)
+    token = parse_token(raw)
+    _PREFERRED[_memory_key(config)] = used
+    return token
+
+
+def _refusal(raw: RawResponse, config: ClientConfig) -> PropellerError:
     if raw.status in (400, 401):
-        raise AuthenticationError(
+        return AuthenticationError(
             f"Propeller refused the credentials for client id {config.client_id!r}",
             status_code=raw.status,
             request_id=raw.request_id,
         )
-    if raw.status != 200:
-        raise error_for(raw)
-    return parse_token(raw)
+    if raw.status == 404:
+        return NotFoundError(
+            f"The token endpoint answered HTTP 404; {OAUTH_URL_HINT}",
+            status_code=404,
+            request_id=raw.request_id,
+        )
+    return error_for(raw)
+
+
+def _memory_key(config: ClientConfig) -> tuple[str, str]:
+    return config.token_url, config.client_id
+
+
+def _request(transport: Transport, config: ClientConfig, method: str, attempt: int) -> RawResponse:
+    """One token request with the credentials as form fields or as HTTP Basic."""
+    label = urlsplit(config.token_url).path or "/"
+    data = {"grant_type": "client_credentials"}
+    auth: tuple[str, str] | None = None
+    if method == FORM:
+        data.update(client_id=config.client_id, client_secret=config.client_secret)
+    else:
+        label, auth = f"{label} (basic auth)", (config.client_id, config.client_secret)
+    try:
+        return transport.exchange(
+            "POST", config.token_url, label=label, attempt=attempt, data=data, auth=auth
+        )
+    except PropellerTimeout as exc:
+        if not exc.maybe_sent:
+            raise  # "could not connect within N s" already says what happened
+        # Asking for a token changes nothing, so "outcome unknown" would only alarm.
+        waited = exc.waited if exc.waited is not None else config.read_timeout
+        raise PropellerTimeout(
+            f"The token endpoint at {exc.host} did not answer within {waited:g} s",
+            maybe_sent=True,
+            host=exc.host,
+            status_code=exc.status_code,
+            waited=waited,
+        ) from exc
 
 
 def parse_token(raw: RawResponse, *, now: float | None = None) -> Token:

@@ -195,16 +195,18 @@ def _deadline_passed(config: ClientConfig, host: str, status: int) -> PropellerT
         maybe_sent=True,
         host=host,
         status_code=status,
+        waited=config.request_deadline,
     )
 
 
 def _read_timeout(config: ClientConfig, host: str, status: int | None) -> PropellerTimeout:
+    waited = min(config.read_timeout, config.request_deadline)
     return PropellerTimeout(
-        f"{host} sent nothing for {config.read_timeout:g} s; "
-        "the request was sent, so its outcome is unknown",
+        f"{host} sent nothing for {waited:g} s; the request was sent, so its outcome is unknown",
         maybe_sent=True,
         host=host,
         status_code=status,
+        waited=waited,
     )
 
 
@@ -240,6 +242,7 @@ def _map_request_exception(
             f"Could not connect to {host} within {config.connect_timeout:g} s",
             maybe_sent=False,
             host=host,
+            waited=config.connect_timeout,
         )
     if isinstance(exc, requests.ReadTimeout):
         return _read_timeout(config, host, None)

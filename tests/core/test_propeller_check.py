@@ -7,6 +7,8 @@ import os
 import socket
 import subprocess
 import sys
+import time
+from collections.abc import Callable, Iterator
 from io import StringIO
 from pathlib import Path
 from typing import Any
@@ -22,8 +24,36 @@ from propel_admin.core.propeller_client import (
     token_fernet_key,
 )
 from propel_admin.propeller import RedisTokenStore
+from tests.propeller.conftest import (
+    HANG,
+    TOKEN_REPLY,
+    Handler,
+    Reply,
+    StubRequest,
+    StubServer,
+    json_reply,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def stub_propeller(settings) -> Iterator[Callable[[Handler], StubServer]]:  # type: ignore[no-untyped-def]
+    """Start a stub Propeller and point the settings at it; stopped afterwards."""
+    started: list[StubServer] = []
+
+    def start(handler: Handler) -> StubServer:
+        server = StubServer(handler).start()
+        started.append(server)
+        settings.PROPELLER_API_URL = server.url + "/v2"
+        settings.PROPELLER_TOKEN_URL = server.url + "/oauth2/token"
+        settings.PROPELLER_CLIENT_ID = "stub-client"
+        settings.PROPELLER_CLIENT_SECRET = "stub-secret-value"
+        return server
+
+    yield start
+    for server in started:
+        server.stop()
 
 
 def _free_port() -> int:
@@ -104,6 +134,76 @@ def test_an_unreachable_port_fails_with_a_clear_message(sandbox, settings, redis
     assert caught.value.returncode == 1
     assert f"Connection refused by 127.0.0.1:{port}" in str(caught.value)
     assert "Authentication: not confirmed (connection)" in out.getvalue()
+
+
+@pytest.mark.parametrize("path", ["", "/v3"])
+def test_a_wrong_api_path_fails_and_asks_about_the_url(
+    sandbox, settings, redis_conn, path: str
+) -> None:
+    settings.PROPELLER_API_URL = sandbox.url + path
+    out = StringIO()
+    with pytest.raises(CommandError) as caught:
+        call_command("propeller_check", stdout=out)
+    assert caught.value.returncode == 1
+    assert "is the API URL right? It normally ends in /v2" in str(caught.value)
+    assert "Authentication: ok" in out.getvalue()
+
+
+def test_a_key_that_cannot_read_contacts_passes_with_a_note(stub_propeller, redis_conn) -> None:
+    def handler(request: StubRequest) -> Reply:
+        if request.path == "/oauth2/token":
+            return TOKEN_REPLY
+        return json_reply(403, {"error": {"code": 403, "type": "Forbidden"}})
+
+    stub_propeller(handler)
+    out = StringIO()
+    call_command("propeller_check", stdout=out)
+    assert "Authentication: ok" in out.getvalue()
+    assert "cannot read contacts" in out.getvalue()
+
+
+def test_a_silent_server_fails_the_check_long_before_propeller_timeout(
+    stub_propeller, settings, redis_conn
+) -> None:
+    stub_propeller(lambda request: HANG)
+    settings.PROPELLER_TIMEOUT = 30
+    started = time.monotonic()
+    with pytest.raises(CommandError) as caught:
+        call_command("propeller_check", "--timeout", "0.5", stdout=StringIO())
+    assert time.monotonic() - started < 3.0
+    assert "did not answer within 0.5 s" in str(caught.value)
+
+
+def test_without_timeout_the_check_uses_its_own_deadline(
+    stub_propeller, settings, redis_conn, monkeypatch
+) -> None:
+    from propel_admin.propeller import health
+
+    monkeypatch.setattr(health, "CHECK_DEADLINE", 0.5)
+    stub_propeller(lambda request: HANG)
+    settings.PROPELLER_TIMEOUT = 30
+    started = time.monotonic()
+    with pytest.raises(CommandError) as caught:
+        call_command("propeller_check", stdout=StringIO())
+    assert time.monotonic() - started < 3.0
+    assert "did not answer within 0.5 s" in str(caught.value)
+
+
+def test_a_bad_timeout_is_refused(sandbox) -> None:
+    with pytest.raises(CommandError, match="positive number of seconds"):
+        call_command("propeller_check", "--timeout", "0", stdout=StringIO())
+
+
+def test_the_check_deadline_defaults_to_at_most_10_seconds(sandbox, settings) -> None:
+    from propel_admin.propeller.health import CHECK_DEADLINE, check_config
+
+    settings.PROPELLER_TIMEOUT = 30
+    config = check_config(client_config_from_settings())
+    assert CHECK_DEADLINE == 10.0
+    assert config.request_deadline == 10.0
+    assert config.read_timeout == 10.0
+    settings.PROPELLER_TIMEOUT = 4
+    assert check_config(client_config_from_settings()).request_deadline == 4.0
 
 
 def _run(sandbox: Any, secret: str) -> subprocess.CompletedProcess[str]:

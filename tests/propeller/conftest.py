@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import socket
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -11,7 +12,13 @@ from typing import Any
 
 import pytest
 
-from propel_admin.propeller import ClientConfig, MemoryTokenStore, PropellerClient, TokenStore
+from propel_admin.propeller import (
+    ClientConfig,
+    MemoryTokenStore,
+    PropellerClient,
+    TokenStore,
+    oauth,
+)
 
 
 @dataclass
@@ -38,12 +45,21 @@ class StubRequest:
 Reply = tuple[int, dict[str, str], bytes]
 Handler = Callable[[StubRequest], Reply]
 
+# Special replies: close the connection without an answer, or never answer at all.
+DROP: Reply = (-1, {}, b"")
+HANG: Reply = (-2, {}, b"")
+
 
 class StubServer:
-    """A tiny loopback HTTP/1.1 server whose answers come from a function."""
+    """A tiny loopback HTTP/1.1 server whose answers come from a function.
+
+    Replies may set their own `Date` header (to play a server with a skewed clock);
+    DROP closes the connection without answering and HANG never answers.
+    """
 
     def __init__(self, handler: Handler) -> None:
         self.requests: list[StubRequest] = []
+        self.stopping = threading.Event()
         stub = self
 
         class _Handler(BaseHTTPRequestHandler):
@@ -57,8 +73,18 @@ class StubServer:
                 )
                 stub.requests.append(request)
                 status, headers, body = handler(request)
-                self.send_response(status)
-                headers = {"Content-Type": "application/json", **headers}
+                if status < 0:
+                    if status == HANG[0]:
+                        stub.stopping.wait(30)
+                    self.close_connection = True
+                    self.connection.shutdown(socket.SHUT_RDWR)
+                    return
+                self.send_response_only(status)
+                headers = {
+                    "Content-Type": "application/json",
+                    "Date": self.date_time_string(),
+                    **headers,
+                }
                 headers.setdefault("Content-Length", str(len(body)))
                 for name, value in headers.items():
                     self.send_header(name, value)
@@ -82,6 +108,7 @@ class StubServer:
         return self
 
     def stop(self) -> None:
+        self.stopping.set()
         self._server.shutdown()
         self._server.server_close()
 
@@ -120,6 +147,12 @@ def stub_config(server: StubServer, **overrides: Any) -> ClientConfig:
     }
     values.update(overrides)
     return ClientConfig(**values)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_token_method_memory(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each test starts without a remembered token method (stub ports can be reused)."""
+    monkeypatch.setattr(oauth, "_PREFERRED", {})
 
 
 @pytest.fixture

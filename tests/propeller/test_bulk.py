@@ -8,6 +8,7 @@ import pytest
 
 from propel_admin.propeller import (
     LookupKeyMissingError,
+    NotFoundError,
     PayloadValidationError,
     PropellerClient,
     SchemaValidationError,
@@ -142,7 +143,17 @@ def test_get_contact_answers_none_when_absent(sandbox, make_client) -> None:
         ([{"key": 1, "success": True}, {"key": 1, "success": True}], "duplicated"),
         ([{"key": 1, "success": True}, {"key": 9, "success": True}], "1 missing, 1 unexpected"),
         ("not a list", "without a `data` list"),
-        ([{"success": True}, {"key": 2}], "without a `key`"),
+        ([{"success": False}, {"success": False}], "2 without a `key`, 2 missing"),
+        ([{"success": False}], "1 without a `key`, 2 missing"),
+        (
+            [{"key": 1, "success": True}, {"key": 2}, {"success": False, "error": "x"}],
+            "1 without a `key`",
+        ),
+        (
+            [{"key": 1, "success": True}, {"key": 1, "success": True}, {"success": False}],
+            "1 without a `key`, 1 missing, 0 unexpected, 1 duplicated",
+        ),
+        ([{"key": 1, "success": True}, "not an item"], "not an object"),
     ],
 )
 def test_results_that_do_not_match_what_was_sent_are_unexpected(
@@ -198,3 +209,67 @@ def test_an_oversized_body_is_refused(stub_server) -> None:
     config = stub_config(server, max_response_bytes=10_000)
     with PropellerClient(config) as client, pytest.raises(UnexpectedResponseError, match="larger"):
         client.bulk_upsert_contacts([contact(1)])
+
+
+BULK_LINKS_FAILURE = {
+    "error": "Customer with id [19815] not found",
+    "from": {"id": 19815},
+    "lookupKey": "id",
+    "success": False,
+    "to": {"id": 1},
+}
+
+
+def test_a_failed_item_without_key_goes_to_the_one_unmatched_contact(stub_server) -> None:
+    def handler(request: StubRequest) -> Reply:
+        if request.path == "/oauth2/token":
+            return TOKEN_REPLY
+        data = [
+            {"success": True, "action": "update", "id": 3, "key": 3, "lookupKey": "id"},
+            BULK_LINKS_FAILURE,
+            {"success": True, "action": "create", "id": 901, "key": 1, "lookupKey": "id"},
+        ]
+        return json_reply(200, {"data": data, "messages": ["Completed"], "total": 3})
+
+    server = stub_server(handler)
+    with PropellerClient(stub_config(server)) as client:
+        result = client.bulk_upsert_contacts([contact(1), contact(2), contact(3)])
+    assert [r.success for r in result.results] == [True, False, True]
+    failed = result.get(2)
+    assert failed.key == 2
+    assert failed.error == "Customer with id [19815] not found"
+    assert failed.propeller_id is None
+    assert result.get(1).propeller_id == 901
+
+
+def _contact_404(body: object) -> Reply:
+    return json_reply(404, body)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"error": {"code": 10008, "type": "NotFound", "messages": ["Resource [/x] not found"]}},
+        {"message": "Not Found"},
+    ],
+)
+def test_get_contact_raises_for_a_404_that_is_not_contact_not_found(
+    stub_server, body: object
+) -> None:
+    def handler(request: StubRequest) -> Reply:
+        return TOKEN_REPLY if request.path == "/oauth2/token" else _contact_404(body)
+
+    server = stub_server(handler)
+    with PropellerClient(stub_config(server)) as client, pytest.raises(NotFoundError) as caught:
+        client.get_contact(7)
+    assert "not Propeller's contact-not-found answer" in str(caught.value)
+    assert "is the API URL right? It normally ends in /v2" in str(caught.value)
+    assert caught.value.permanent
+    assert caught.value.status_code == 404
+
+
+@pytest.mark.parametrize("path", ["", "/v3"])
+def test_get_contact_on_a_wrong_api_path_raises_not_found(sandbox, make_client, path: str) -> None:
+    client = make_client(api_url=sandbox.url + path)
+    with pytest.raises(NotFoundError, match="It normally ends in /v2"):
+        client.get_contact(1)

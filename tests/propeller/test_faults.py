@@ -5,11 +5,13 @@ from __future__ import annotations
 import random
 import time
 from collections.abc import Callable
+from email.utils import formatdate
 from typing import Any
 
 import pytest
 
 from propel_admin.propeller import (
+    PropellerClient,
     PropellerConnectionError,
     PropellerTimeout,
     RateLimitedError,
@@ -18,7 +20,17 @@ from propel_admin.propeller import (
 )
 from propel_admin.sandbox.faults import FaultConfig
 
-from .conftest import RecordingSleep, bulk_requests, contact
+from .conftest import (
+    HANG,
+    TOKEN_REPLY,
+    RecordingSleep,
+    Reply,
+    StubRequest,
+    bulk_requests,
+    contact,
+    json_reply,
+    stub_config,
+)
 
 
 def healing_sleep(
@@ -126,6 +138,7 @@ def test_a_read_timeout_may_have_been_sent_and_a_resend_stores_once(
     assert time.monotonic() - started < 2.0
     assert caught.value.maybe_sent
     assert caught.value.retryable
+    assert "the request was sent, so its outcome is unknown" in str(caught.value)
     sandbox.set_faults(FaultConfig())
     result = client.bulk_upsert_contacts([contact(1, email="ada@example.org")])
     assert result.get(1).action == "update"
@@ -218,3 +231,94 @@ def test_a_slow_trickle_within_the_deadline_succeeds(sandbox, make_client) -> No
         [contact(i) for i in range(1, 21)]
     )
     assert len(result.succeeded) == 20
+
+
+def bulk_ok(request: StubRequest) -> Reply:
+    ids = [c["id"] for c in request.json()["contacts"]]
+    data = [{"success": True, "action": "update", "id": i, "key": i} for i in ids]
+    return json_reply(200, {"data": data, "messages": ["Completed"], "total": len(data)})
+
+
+def first_bulk_then_ok(first: Callable[[], Reply]) -> Callable[[StubRequest], Reply]:
+    """A handler: tokens, then `first()` for the first bulk request and success after."""
+    seen: list[int] = []
+
+    def handler(request: StubRequest) -> Reply:
+        if request.path == "/oauth2/token":
+            return TOKEN_REPLY
+        seen.append(1)
+        return first() if len(seen) == 1 else bulk_ok(request)
+
+    return handler
+
+
+def skewed_429(skew: float, retry_in: float) -> Reply:
+    """A 429 from a server whose clock is `skew` seconds off ours."""
+    server_now = time.time() + skew
+    return json_reply(
+        429,
+        {"error": {"code": 429}},
+        Date=formatdate(server_now, usegmt=True),
+        **{"Retry-After": formatdate(server_now + retry_in, usegmt=True)},
+    )
+
+
+@pytest.mark.parametrize("skew", [-3600.0, 3600.0])
+def test_an_http_date_retry_after_is_measured_against_the_servers_date(
+    stub_server, recording_sleep, skew: float
+) -> None:
+    server = stub_server(first_bulk_then_ok(lambda: skewed_429(skew, 3)))
+    config = stub_config(server, retry_after_cap=60.0)
+    with PropellerClient(config, sleep=recording_sleep) as client:
+        result = client.bulk_upsert_contacts([contact(1)])
+    assert result.attempts == 2
+    assert recording_sleep.delays == [pytest.approx(3.0, abs=1.0)]
+
+
+def test_a_retry_after_date_in_the_past_falls_back_to_backoff(stub_server, recording_sleep) -> None:
+    server = stub_server(first_bulk_then_ok(lambda: skewed_429(0, -5)))
+    config = stub_config(server, backoff_base=0.5, backoff_cap=0.5)
+    client = PropellerClient(config, sleep=recording_sleep, rng=random.Random(3))
+    with client:
+        assert client.bulk_upsert_contacts([contact(1)]).attempts == 2
+    assert recording_sleep.delays == [random.Random(3).uniform(0, 0.5)]
+
+
+@pytest.mark.parametrize("status", [500, 502, 503, 504])
+def test_a_5xx_with_retry_after_waits_that_long(stub_server, recording_sleep, status: int) -> None:
+    unavailable = json_reply(status, {"error": {"code": status}}, **{"Retry-After": "2"})
+    server = stub_server(first_bulk_then_ok(lambda: unavailable))
+    with PropellerClient(stub_config(server), sleep=recording_sleep) as client:
+        result = client.bulk_upsert_contacts([contact(1)])
+    assert result.attempts == 2
+    assert recording_sleep.delays == [2.0]
+
+
+def test_a_503_retry_after_above_the_cap_is_raised_at_once(stub_server, recording_sleep) -> None:
+    unavailable = json_reply(503, {"error": {"code": 503}}, **{"Retry-After": "600"})
+    server = stub_server(first_bulk_then_ok(lambda: unavailable))
+    config = stub_config(server, retry_after_cap=60.0)
+    with (
+        PropellerClient(config, sleep=recording_sleep) as client,
+        pytest.raises(ServerError) as caught,
+    ):
+        client.bulk_upsert_contacts([contact(1)])
+    assert caught.value.retry_after == 600.0
+    assert caught.value.retryable
+    assert caught.value.attempts == 1
+    assert recording_sleep.delays == []
+
+
+def test_a_silent_token_endpoint_says_it_did_not_answer(stub_server, recording_sleep) -> None:
+    server = stub_server(lambda request: HANG)
+    config = stub_config(server, read_timeout=0.3, max_attempts=1)
+    with PropellerClient(config, sleep=recording_sleep) as client:
+        with pytest.raises(PropellerTimeout) as caught:
+            client.bulk_upsert_contacts([contact(1)])
+        check = client.check()
+    message = str(caught.value)
+    assert "The token endpoint" in message
+    assert "did not answer within 0.3 s" in message
+    assert "outcome is unknown" not in message
+    assert "outcome is unknown" not in check.message
+    assert "did not answer within 0.3 s" in check.message

@@ -106,10 +106,30 @@ def test_retry_after_reads_seconds_and_http_dates() -> None:
     assert parse_retry_after("7") == 7.0
     assert parse_retry_after(" 1.5 ") == 1.5
     assert parse_retry_after(later, now=now.timestamp()) == pytest.approx(90.0)
-    assert parse_retry_after(format_datetime(now, usegmt=True), now=now.timestamp() + 5) == 0.0
     assert parse_retry_after("soon") is None
     assert parse_retry_after(None) is None
     assert parse_retry_after("") is None
+
+
+def test_retry_after_dates_are_measured_against_the_servers_date() -> None:
+    server_now = datetime(2025, 1, 1, 12, 0, 0, tzinfo=UTC)
+    date = format_datetime(server_now, usegmt=True)
+    later = format_datetime(server_now + timedelta(seconds=30), usegmt=True)
+    our_clock = server_now.timestamp() + 3600  # we are an hour ahead of the server
+    assert parse_retry_after(later, date=date, now=our_clock) == pytest.approx(30.0)
+    assert parse_retry_after(later, date="garbage", now=server_now.timestamp()) == 30.0
+
+
+@pytest.mark.parametrize("value", ["0", "-3", "nan", "inf", "Wed, 01 Jan 2025 11:59:00 GMT"])
+def test_a_retry_after_that_is_not_in_the_future_means_backoff(value: str) -> None:
+    date = "Wed, 01 Jan 2025 12:00:00 GMT"
+    assert parse_retry_after(value, date=date) is None
+
+
+def test_a_503_carries_its_retry_after() -> None:
+    error = error_for(raw(503, {}, **{"retry-after": "4"}))
+    assert isinstance(error, ServerError)
+    assert error.retry_after == 4.0
 
 
 def test_429_carries_the_parsed_retry_after() -> None:

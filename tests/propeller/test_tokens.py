@@ -79,6 +79,56 @@ def test_it_falls_back_to_basic_credentials_when_the_form_is_refused(stub_server
     assert "Authorization" not in token_calls[0].headers
 
 
+def basic_only_token_endpoint(request: StubRequest) -> Reply:
+    """A token endpoint that accepts only HTTP Basic credentials."""
+    if request.path == "/oauth2/token":
+        if not request.headers.get("Authorization", "").startswith("Basic "):
+            return json_reply(401, {"error": "invalid_client"})
+        return json_reply(200, {"access_token": "basic-token", "expires_in": 1800})
+    return json_reply(404, {"error": {"code": 50006, "status": 404}})
+
+
+def token_methods(server: Any) -> list[str]:
+    return [
+        "basic" if "Authorization" in r.headers else "form"
+        for r in server.requests
+        if r.path == "/oauth2/token"
+    ]
+
+
+def test_it_remembers_that_basic_credentials_worked(stub_server) -> None:
+    server = stub_server(basic_only_token_endpoint)
+    config = stub_config(server)
+    with PropellerClient(config) as client:
+        client.get_contact(7)
+        client.token_store.invalidate("basic-token")
+        client.get_contact(7)
+    with PropellerClient(config) as again:
+        again.get_contact(7)
+    assert token_methods(server) == ["form", "basic", "basic", "basic"]
+
+
+def test_it_switches_back_when_the_remembered_method_stops_working(stub_server) -> None:
+    basic_works = [True]
+
+    def handler(request: StubRequest) -> Reply:
+        if request.path == "/oauth2/token" and not basic_works[0]:
+            if "Authorization" in request.headers:
+                return json_reply(400, {"error": "invalid_request"})
+            return json_reply(200, {"access_token": "form-token", "expires_in": 1800})
+        return basic_only_token_endpoint(request)
+
+    server = stub_server(handler)
+    with PropellerClient(stub_config(server)) as client:
+        client.get_contact(7)
+        basic_works[0] = False
+        client.token_store.invalidate("basic-token")
+        client.get_contact(7)
+        client.token_store.invalidate("form-token")
+        client.get_contact(7)
+    assert token_methods(server) == ["form", "basic", "basic", "form", "form"]
+
+
 def test_a_wrong_secret_raises_authentication_error_at_once(make_client, recording_sleep) -> None:
     client = make_client(client_secret="not-the-secret")
     with pytest.raises(AuthenticationError) as caught:
@@ -102,6 +152,25 @@ def test_a_read_only_key_gets_forbidden_without_retries(
     assert caught.value.permanent
     assert recording_sleep.delays == []
     assert bulk_requests(sandbox) == 1
+    assert "contacts:write and bulk:write" in str(caught.value)
+    assert caught.value.scopes == ("contacts:write", "bulk:write")
+
+
+def test_a_403_on_get_contact_names_contacts_read(stub_server, recording_sleep) -> None:
+    def handler(request: StubRequest) -> Reply:
+        if request.path == "/oauth2/token":
+            return TOKEN_REPLY
+        return json_reply(403, {"error": {"code": 403, "type": "Forbidden"}})
+
+    server = stub_server(handler)
+    with (
+        PropellerClient(stub_config(server), sleep=recording_sleep) as client,
+        pytest.raises(ForbiddenError) as caught,
+    ):
+        client.get_contact(7)
+    assert "contacts:read" in str(caught.value)
+    assert "bulk:write" not in str(caught.value)
+    assert recording_sleep.delays == []
 
 
 def test_two_clients_share_one_token_through_redis(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 from typing import Any
 
@@ -9,6 +10,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from propel_admin.core.propeller_client import get_propeller_client
 from propel_admin.propeller import CheckResult
+from propel_admin.propeller.health import CHECK_DEADLINE
 
 
 class Command(BaseCommand):
@@ -17,10 +19,20 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--json", action="store_true", help="print the result as JSON")
+        parser.add_argument(
+            "--timeout",
+            type=_positive_seconds,
+            default=None,
+            metavar="SECONDS",
+            help=(
+                "give up on each request after this many seconds "
+                f"(default: PROPELLER_TIMEOUT, at most {CHECK_DEADLINE:g})"
+            ),
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         with get_propeller_client() as client:
-            result = client.check()
+            result = client.check(deadline=options["timeout"])
         if options["json"]:
             self.stdout.write(json.dumps(result.as_dict(), indent=2))
         else:
@@ -40,3 +52,13 @@ def _authentication(result: CheckResult) -> str:
     if result.problem == "authentication":
         return "REFUSED"
     return f"not confirmed ({result.problem or 'check failed'})"
+
+
+def _positive_seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = 0.0
+    if not 0 < value < float("inf"):
+        raise argparse.ArgumentTypeError(f"expected a positive number of seconds, got {text!r}")
+    return value

@@ -1,0 +1,84 @@
+"""Write actions on uploads (services). Reads live in selectors.py."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+
+from propel_admin.imports.models import Upload
+from propel_admin.parsing import FileRejected, ReadOptions, Sniffed, sniff
+
+logger = logging.getLogger(__name__)
+
+PREVIEW_ROWS = 20
+
+
+@dataclass(frozen=True)
+class UploadOutcome:
+    upload: Upload
+    duplicate_of: Upload | None  # an earlier upload of the very same bytes
+
+
+def _detection_fields(found: Sniffed) -> dict[str, object]:
+    return {
+        "file_format": found.format,
+        "read_options": found.options.to_dict(),
+        "headers": list(found.headers),
+        "sheets": [
+            {"name": s.name, "hidden": s.hidden, "looks_like_table": s.looks_like_table}
+            for s in found.sheets
+        ],
+        "warnings": list(found.warnings),
+        "preview": [{"number": row.number, "cells": list(row.cells)} for row in found.preview],
+    }
+
+
+def upload_create(
+    *, uploaded_file: UploadedFile, sha256: str, user: AbstractBaseUser
+) -> UploadOutcome:
+    """Store the file under a generated name and read its head; FileRejected if unreadable.
+
+    A rejected file is removed again: nothing is kept of a file that cannot be read.
+    """
+    original_name = Path(uploaded_file.name or "upload").name[:255]
+    upload = Upload(
+        original_name=original_name,
+        size=uploaded_file.size or 0,
+        sha256=sha256,
+        uploaded_by=user,
+    )
+    upload.file.save(original_name, uploaded_file, save=False)
+    try:
+        found = sniff(upload.file.path, original_name, None, PREVIEW_ROWS)
+    except FileRejected:
+        upload.file.delete(save=False)
+        raise
+    except Exception:
+        upload.file.delete(save=False)
+        logger.exception("reading the head of upload %s failed unexpectedly", sha256[:12])
+        raise
+    for name, value in _detection_fields(found).items():
+        setattr(upload, name, value)
+    duplicate_of = Upload.objects.filter(sha256=sha256).order_by("created_at").first()
+    with transaction.atomic():
+        upload.save()
+    logger.info("upload %s stored (%s, %d bytes)", upload.pk, found.format, upload.size)
+    return UploadOutcome(upload, duplicate_of)
+
+
+def upload_reread(*, upload: Upload, options: ReadOptions) -> Upload:
+    """Read the head again with the operator's choices (encoding, delimiter, sheet, header row)."""
+    found = sniff(upload.file.path, upload.original_name, options, PREVIEW_ROWS)
+    headers_changed = list(found.headers) != list(upload.headers)
+    for name, value in _detection_fields(found).items():
+        setattr(upload, name, value)
+    if headers_changed:
+        upload.mapping = {}
+        upload.template = None
+    upload.save()
+    return upload

@@ -1,0 +1,86 @@
+"""Fast, chunked writes of staged contact rows: executemany on SQLite, COPY on PostgreSQL.
+
+The ORM's bulk_create is several times slower for this table (shared/perf-notes.md), and
+staging is the hot path of reading a file. Each chunk is written in its own transaction
+together with the run's counters, so a crash leaves counts that match the stored rows.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+from django.db import connection, transaction
+
+from propel_admin.imports.models import ContactRow
+
+COLUMNS = ("run_id", "row_number", "cells", "payload", "contact_id", "status", "errors")
+StagedRow = tuple[int, int, str, str | None, int | None, str, str]
+
+_dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+
+
+class RowWriter:
+    """Collects rows and writes them `chunk_size` at a time."""
+
+    def __init__(
+        self,
+        run_id: int,
+        *,
+        chunk_size: int = 2000,
+        on_flush: Callable[[list[StagedRow]], None] | None = None,
+    ) -> None:
+        self.run_id = run_id
+        self.chunk_size = chunk_size
+        self.on_flush = on_flush  # runs inside the chunk's transaction (counters)
+        self._rows: list[StagedRow] = []
+        self.written = 0
+
+    def add(
+        self,
+        *,
+        row_number: int,
+        cells: list[Any],
+        payload: dict[str, Any] | None,
+        contact_id: int | None,
+        status: str,
+        errors: list[dict[str, Any]],
+    ) -> None:
+        self._rows.append(
+            (
+                self.run_id,
+                row_number,
+                _dumps(cells),
+                _dumps(payload) if payload is not None else None,
+                contact_id,
+                status,
+                _dumps(errors),
+            )
+        )
+        if len(self._rows) >= self.chunk_size:
+            self.flush()
+
+    def flush(self) -> None:
+        if not self._rows:
+            return
+        rows, self._rows = self._rows, []
+        with transaction.atomic():
+            _insert(rows)
+            if self.on_flush is not None:
+                self.on_flush(rows)
+        self.written += len(rows)
+
+
+def _insert(rows: list[StagedRow]) -> None:
+    table = ContactRow._meta.db_table
+    columns = ", ".join(COLUMNS)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            raw = cursor.cursor  # the psycopg cursor, for COPY
+            with raw.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:  # type: ignore[union-attr]
+                for row in rows:
+                    copy.write_row(row)
+        else:
+            marks = ", ".join(["%s"] * len(COLUMNS))
+            cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({marks})", rows)  # noqa: S608
