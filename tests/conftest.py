@@ -57,3 +57,19 @@ def superuser(django_user_model):  # type: ignore[no-untyped-def]
     return django_user_model.objects.create_superuser(
         username="root", password="superuser-pass-123"
     )
+
+
+@pytest.fixture
+def run_worker(redis_conn: redis.Redis):  # type: ignore[no-untyped-def]
+    """Run a real RQ worker in burst mode (in this process) until the queue is empty."""
+    import django_rq
+    from rq import SimpleWorker
+
+    def run() -> None:
+        queue = django_rq.get_queue("default")
+        worker = SimpleWorker([queue], connection=queue.connection)
+        worker.work(burst=True)
+        failed = queue.failed_job_registry
+        assert failed.count == 0, f"{failed.count} job(s) failed: {failed.get_job_ids()}"
+
+    return run

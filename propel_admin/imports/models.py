@@ -36,6 +36,7 @@ class Upload(models.Model):
     preview = models.JSONField(default=list)  # [{"number": n, "cells": [...]}]
 
     mapping = models.JSONField(default=dict, blank=True)  # a mapping.MappingSpec as a dict
+    suggestions = models.JSONField(default=list)  # why each column got its target
     template = models.ForeignKey(
         "MappingTemplate", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

@@ -6,10 +6,11 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 
+from propel_admin.imports.mapping_edit import upload_mapping_suggest
 from propel_admin.imports.models import Upload
 from propel_admin.parsing import FileRejected, ReadOptions, Sniffed, sniff
 
@@ -38,9 +39,7 @@ def _detection_fields(found: Sniffed) -> dict[str, object]:
     }
 
 
-def upload_create(
-    *, uploaded_file: UploadedFile, sha256: str, user: AbstractBaseUser
-) -> UploadOutcome:
+def upload_create(*, uploaded_file: UploadedFile, sha256: str, user: User) -> UploadOutcome:
     """Store the file under a generated name and read its head; FileRejected if unreadable.
 
     A rejected file is removed again: nothing is kept of a file that cannot be read.
@@ -67,6 +66,7 @@ def upload_create(
     duplicate_of = Upload.objects.filter(sha256=sha256).order_by("created_at").first()
     with transaction.atomic():
         upload.save()
+        upload_mapping_suggest(upload=upload)
     logger.info("upload %s stored (%s, %d bytes)", upload.pk, found.format, upload.size)
     return UploadOutcome(upload, duplicate_of)
 
@@ -77,8 +77,7 @@ def upload_reread(*, upload: Upload, options: ReadOptions) -> Upload:
     headers_changed = list(found.headers) != list(upload.headers)
     for name, value in _detection_fields(found).items():
         setattr(upload, name, value)
-    if headers_changed:
-        upload.mapping = {}
-        upload.template = None
     upload.save()
+    if headers_changed:
+        upload_mapping_suggest(upload=upload)
     return upload

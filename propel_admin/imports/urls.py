@@ -10,4 +10,7 @@ urlpatterns = [
     path("", views.upload_list, name="upload-list"),
     path("<int:upload_id>/", views.upload_detail, name="upload-detail"),
     path("<int:upload_id>/read-options/", views.upload_read_options, name="upload-read-options"),
+    path("<int:upload_id>/mapping/", views.upload_mapping, name="upload-mapping"),
+    path("<int:upload_id>/template/", views.upload_template_save, name="upload-template-save"),
+    path("<int:upload_id>/check/", views.upload_check, name="upload-check"),
 ]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
@@ -11,18 +13,21 @@ from django.utils.html import format_html
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_http_methods, require_POST
 
-from propel_admin.imports import selectors, services
+from propel_admin.imports import mapping_edit, selectors, services, validation
 from propel_admin.imports.forms import ReadOptionsForm, UploadForm
 from propel_admin.imports.models import Upload
 from propel_admin.imports.uploading import CappedHashingUploadHandler, human_size
+from propel_admin.mapping import DATE_FORMATS, MappingSpec, MappingSpecError
 from propel_admin.parsing import FileRejected, ReadOptions
+from propel_admin.parsing.encoding import encoding_label
 
 
 @csrf_exempt  # CSRF is checked below, once the size-capping upload handler is in place
 @require_http_methods(["GET", "POST"])
 def upload_list(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
-        request.upload_handlers.insert(0, CappedHashingUploadHandler(request))
+        handlers = list(request.upload_handlers)
+        request.upload_handlers = [CappedHashingUploadHandler(request), *handlers]
     return _upload_list(request)
 
 
@@ -86,7 +91,15 @@ def upload_detail(request: HttpRequest, upload_id: int) -> HttpResponse:
         },
         sheets=upload.sheets,
     )
-    return render(request, "imports/upload_detail.html", {"upload": upload, "options_form": form})
+    spec = _current_spec(upload)
+    codec = upload.read_options.get("encoding")
+    context = {
+        "encoding_label": encoding_label(codec) if codec else "",
+        "options_form": form,
+        **_mapping_context(upload, spec, spec.problems(upload.headers)),
+        "runs": upload.runs.order_by("-created_at")[:5],
+    }
+    return render(request, "imports/upload_detail.html", context)
 
 
 @require_POST
@@ -98,12 +111,17 @@ def upload_read_options(request: HttpRequest, upload_id: int) -> HttpResponse:
         messages.error(request, "Those reading options are not valid: " + form.errors.as_text())
         return redirect("imports:upload-detail", upload_id=upload.pk)
     data = form.cleaned_data
+    current = upload.read_options
+    # A header row the operator did not change is detected again (a new sheet has its own).
+    header_row = data["header_row"]
+    if header_row == current.get("header_row") or (data["sheet"] or None) != current.get("sheet"):
+        header_row = None if header_row == current.get("header_row") else header_row
     options = ReadOptions(
         format=upload.file_format,  # type: ignore[arg-type]
         encoding=data["encoding"] or None,
         delimiter=data["delimiter"] or None,
         sheet=data["sheet"] or None,
-        header_row=data["header_row"],
+        header_row=header_row,
     )
     try:
         services.upload_reread(upload=upload, options=options)
@@ -112,3 +130,89 @@ def upload_read_options(request: HttpRequest, upload_id: int) -> HttpResponse:
     else:
         messages.success(request, "The file was read again with your choices.")
     return redirect("imports:upload-detail", upload_id=upload.pk)
+
+
+def _mapping_context(upload: Upload, spec: MappingSpec, problems: list[Any]) -> dict[str, Any]:
+    constants = list(spec.constants.items())
+    slots = [*constants, *[("", "")] * mapping_edit.CONSTANT_SLOTS_FREE]
+    rows = mapping_edit.preview_rows(upload, spec) if not problems else []
+    return {
+        "upload": upload,
+        "columns": mapping_edit.column_view(upload, spec),
+        "targets": mapping_edit.target_choices(),
+        "date_formats": list(DATE_FORMATS),
+        "constant_slots": slots,
+        "problems": problems,
+        "warnings": spec.warnings(),
+        "preview": rows,
+        "preview_valid": sum(1 for r in rows if not r["errors"]),
+        "mapped_fields": [
+            *[(rule.target, rule.header) for rule in spec.columns if rule.target],
+            *[(field, "constant") for field in spec.constants],
+        ],
+    }
+
+
+def _current_spec(upload: Upload) -> MappingSpec:
+    try:
+        return MappingSpec.from_dict(upload.mapping)
+    except MappingSpecError:
+        mapping_edit.upload_mapping_suggest(upload=upload)
+        return MappingSpec.from_dict(upload.mapping)
+
+
+@require_POST
+def upload_mapping(request: HttpRequest, upload_id: int) -> HttpResponse:
+    """htmx: keep the edited mapping; answer with the preview and the controls that changed.
+
+    The selects themselves are never swapped, so a change made while a request is on
+    its way is never lost.
+    """
+    upload = get_object_or_404(Upload, pk=upload_id)
+    spec = mapping_edit.spec_from_post(upload, request.POST)
+    result = mapping_edit.upload_mapping_update(upload=upload, spec=spec)
+    context = _mapping_context(upload, result.spec, result.problems)
+    changed = {
+        i for i in range(len(upload.headers))
+        if request.POST.get(f"col-{i}-target", "") != request.POST.get(f"col-{i}-shown", "")
+    }  # fmt: skip
+    slots = int(request.POST.get("constant-slots", "0") or 0)
+    all_filled = all(request.POST.get(f"const-{n}-field") for n in range(slots))
+    context.update(
+        oob=True,
+        changed_columns=[c for c in context["columns"] if c["index"] in changed],
+        new_slot=slots if all_filled else None,
+    )
+    return render(request, "imports/_mapping_results.html", context)
+
+
+@require_POST
+def upload_template_save(request: HttpRequest, upload_id: int) -> HttpResponse:
+    upload = get_object_or_404(Upload, pk=upload_id)
+    name = request.POST.get("name", "").strip()
+    if not name:
+        messages.error(request, "Give the template a name.")
+    else:
+        try:
+            template = mapping_edit.template_create(name=name, upload=upload, user=request.user)  # type: ignore[arg-type]
+        except ValueError as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(
+                request,
+                f"Saved the mapping as template “{template.name}”. "
+                "Files with the same columns will use it.",
+            )
+    return redirect("imports:upload-detail", upload_id=upload.pk)
+
+
+@require_POST
+def upload_check(request: HttpRequest, upload_id: int) -> HttpResponse:
+    """Start the dry run: check every row against Propeller's rules in the background."""
+    upload = get_object_or_404(Upload, pk=upload_id)
+    try:
+        run = validation.run_create(upload=upload, user=request.user)  # type: ignore[arg-type]
+    except (validation.MappingNotReady, MappingSpecError) as exc:
+        messages.error(request, f"The mapping is not ready: {exc}")
+        return redirect("imports:upload-detail", upload_id=upload.pk)
+    return redirect("runs:run-detail", run_id=run.pk)

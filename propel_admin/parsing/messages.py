@@ -82,6 +82,7 @@ HEADER_ROW_NOT_FOUND = (
     "Choose another row."
 )
 SHEET_NOT_FOUND = "The workbook has no sheet named “{sheet}”. Choose one of: {names}."
+BAD_OPTION = "The reading option “{name}” must be text."
 BAD_FORMAT = "“{format}” is not a file format that can be read (use “csv” or “xlsx”)."
 
 # What CONTENT_MISMATCH says a file is named like, or actually contains.
@@ -116,9 +117,7 @@ SHEET_CHOSEN = (
 )
 BLANK_ROWS = "Blank rows skipped: {count:,}."
 SHORT_ROWS = "Rows with fewer cells than there are columns, padded with empty cells: {rows}."
-LONG_ROWS = (
-    "Rows with values outside the table's columns (kept apart, not imported): {rows}."
-)
+LONG_ROWS = "Rows with values outside the table's columns (kept apart, not imported): {rows}."
 EXCEL_ERRORS = "Cells holding an Excel error (such as #N/A), read as empty: {cells}."
 LONG_NUMBERS = (
     "Cells holding numbers with more than 15 digits, which Excel cannot store exactly "

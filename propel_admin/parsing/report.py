@@ -41,9 +41,7 @@ class ReadReport:
     def messages(self) -> list[str]:
         found: list[str] = []
         if self.bad_bytes:
-            found.append(
-                messages.BAD_BYTES.format(label=self.encoding_label, count=self.bad_bytes)
-            )
+            found.append(messages.BAD_BYTES.format(label=self.encoding_label, count=self.bad_bytes))
         tallies = (
             (self.nul_rows, messages.NUL_BYTES, "rows"),
             (self.short_rows, messages.SHORT_ROWS, "rows"),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
-from typing import Literal, NamedTuple
+from typing import Literal, NamedTuple, cast
 
 from . import messages
 
@@ -39,24 +39,28 @@ class ReadOptions:
     @classmethod
     def from_dict(cls, data: Mapping[str, object]) -> ReadOptions:
         """Rebuild options stored with to_dict(), checking every value."""
-        fmt, header_row = data.get("format"), data.get("header_row")
+        fmt = data.get("format")
         if fmt is not None and fmt not in FORMATS:
             raise FileRejected(messages.BAD_FORMAT.format(format=fmt), code="bad_option")
+        header_row = data.get("header_row")
         if header_row is not None and (
-            not isinstance(header_row, int) or isinstance(header_row, bool) or header_row < 0
+            type(header_row) is not int or header_row < 0  # bool is not a row number
         ):
             raise FileRejected(messages.BAD_HEADER_ROW, code="bad_option")
-        texts = {key: data.get(key) for key in ("encoding", "delimiter", "sheet")}
-        for value in texts.values():
-            if value is not None and not isinstance(value, str):
-                raise FileRejected(messages.BAD_FORMAT.format(format=value), code="bad_option")
         return cls(
-            format=fmt,  # type: ignore[arg-type]
-            encoding=texts["encoding"],  # type: ignore[arg-type]
-            delimiter=texts["delimiter"],  # type: ignore[arg-type]
-            sheet=texts["sheet"],  # type: ignore[arg-type]
-            header_row=header_row,  # type: ignore[arg-type]
+            format=cast("FileFormat | None", fmt),
+            encoding=_text(data, "encoding"),
+            delimiter=_text(data, "delimiter"),
+            sheet=_text(data, "sheet"),
+            header_row=header_row,
         )
+
+
+def _text(data: Mapping[str, object], key: str) -> str | None:
+    value = data.get(key)
+    if value is not None and not isinstance(value, str):
+        raise FileRejected(messages.BAD_OPTION.format(name=key), code="bad_option")
+    return value
 
 
 @dataclass(frozen=True, slots=True)

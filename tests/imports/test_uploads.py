@@ -25,7 +25,9 @@ def _upload(client: Client, name: str, content: bytes) -> object:
 
 
 def test_it_reads_a_semicolon_latin1_csv_and_shows_what_it_detected(
-    client: Client, operator, media_root: Path  # type: ignore[no-untyped-def]
+    client: Client,
+    operator,
+    media_root: Path,  # type: ignore[no-untyped-def]
 ) -> None:
     client.force_login(operator)
     response = _upload(client, "klanten.csv", SEMICOLON_LATIN1)
@@ -61,7 +63,10 @@ def test_an_identical_file_is_recognised_and_linked(client: Client, operator) ->
 
 
 def test_a_file_over_the_cap_is_refused_and_not_kept(
-    client: Client, operator, settings, media_root: Path  # type: ignore[no-untyped-def]
+    client: Client,
+    operator,
+    settings,
+    media_root: Path,  # type: ignore[no-untyped-def]
 ) -> None:
     settings.UPLOAD_MAX_BYTES = 2048
     client.force_login(operator)
@@ -80,7 +85,12 @@ def test_a_file_over_the_cap_is_refused_and_not_kept(
     ],
 )
 def test_an_unreadable_file_gets_a_clear_message_and_nothing_is_stored(
-    client: Client, operator, media_root: Path, name: str, content: bytes, message: str  # type: ignore[no-untyped-def]
+    client: Client,
+    operator,
+    media_root: Path,
+    name: str,
+    content: bytes,
+    message: str,  # type: ignore[no-untyped-def]
 ) -> None:
     client.force_login(operator)
     response = _upload(client, name, content)

@@ -1,0 +1,209 @@
+"""The mapping page's logic: suggestions, templates, the edit form and the live preview."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib.auth.models import User
+from django.db import transaction
+
+from propel_admin.imports.models import MappingTemplate, Upload
+from propel_admin.mapping import (
+    TARGET_FIELDS,
+    DuplicateTracker,
+    MappingSpec,
+    MappingSpecError,
+    SpecProblem,
+    compile_mapping,
+    detect_date_format,
+    normalise_header,
+    refused_reason,
+    spec_from_suggestions,
+    suggest_mapping,
+)
+from propel_admin.mapping.spec import ColumnRule, default_rule
+
+SAMPLE_VALUES = 5
+CONSTANT_SLOTS_FREE = 1
+CHOSEN_BY_YOU = "Chosen by you"
+TEMPLATE_NAME_TAKEN = "A template with this name exists already. Choose another name."
+
+
+def header_signature(headers: Sequence[str]) -> str:
+    """Order-insensitive fingerprint of a file's column names, for matching templates."""
+    names = sorted(normalise_header(h) for h in headers)
+    return hashlib.sha256(json.dumps(names).encode()).hexdigest()
+
+
+def column_samples(upload: Upload) -> list[list[str]]:
+    """Up to five non-empty values per column from the stored first rows."""
+    samples: list[list[str]] = [[] for _ in upload.headers]
+    for row in upload.preview:
+        for index, cell in enumerate(row["cells"][: len(samples)]):
+            if cell not in (None, "") and len(samples[index]) < SAMPLE_VALUES:
+                samples[index].append(str(cell))
+    return samples
+
+
+def upload_mapping_suggest(*, upload: Upload) -> None:
+    """Fill in the upload's mapping: a matching template's, else suggestions. Saves."""
+    samples = column_samples(upload)
+    template = template_matching(upload.headers)
+    if template is not None:
+        remembered = {r["header"]: r["target"] for r in template.mapping.get("columns", [])}
+        suggestions = suggest_mapping(upload.headers, samples, remembered=remembered)
+        constants = dict(template.mapping.get("constants", {}))
+        spec = _template_spec(template, suggestions, samples, constants)
+    else:
+        suggestions = suggest_mapping(upload.headers, samples)
+        spec = spec_from_suggestions(suggestions, samples)
+    upload.mapping = spec.to_dict()
+    upload.template = template
+    upload.suggestions = [
+        {"index": s.index, "target": s.target, "reason": s.reason, "message": s.message}
+        for s in suggestions
+    ]
+    upload.save(update_fields=["mapping", "template", "suggestions"])
+
+
+def _template_spec(
+    template: MappingTemplate,
+    suggestions: Sequence[Any],
+    samples: list[list[str]],
+    constants: dict[str, str],
+) -> MappingSpec:
+    """The template's own rules (transforms included) where its columns are present."""
+    by_header = {r["header"]: r for r in template.mapping.get("columns", [])}
+    rules = []
+    for s in suggestions:
+        saved = by_header.get(s.header)
+        if saved is not None:
+            rules.append(ColumnRule.from_dict({**saved, "index": s.index, "header": s.header}))
+        else:
+            rules.append(default_rule(s.index, s.header, s.target, samples[s.index]))
+    return MappingSpec(tuple(rules), constants)
+
+
+def template_matching(headers: Sequence[str]) -> MappingTemplate | None:
+    signature = header_signature(headers)
+    return (
+        MappingTemplate.objects.filter(header_signature=signature).order_by("-updated_at").first()
+    )
+
+
+@dataclass(frozen=True)
+class EditResult:
+    spec: MappingSpec
+    problems: list[SpecProblem]
+
+
+def spec_from_post(upload: Upload, data: Mapping[str, str]) -> MappingSpec:
+    """The mapping form as a MappingSpec; a newly chosen target gets its usual transforms."""
+    samples = column_samples(upload)
+    rules = []
+    for index, header in enumerate(upload.headers):
+        target = data.get(f"col-{index}-target") or None
+        if target != (data.get(f"col-{index}-shown") or None):
+            rules.append(default_rule(index, header, target, samples[index]))
+            continue
+        date_format = data.get(f"col-{index}-date_format") or None
+        rules.append(
+            ColumnRule(
+                index,
+                header,
+                target,
+                trim=f"col-{index}-trim" in data,
+                date_format=date_format if target == "dateOfBirth" else None,
+                gender=f"col-{index}-gender" in data,
+                language=f"col-{index}-language" in data,
+                phone=f"col-{index}-phone" in data,
+            )
+        )
+    constants: dict[str, str] = {}
+    for slot in range(int(data.get("constant-slots", "0") or 0)):
+        field, value = data.get(f"const-{slot}-field", ""), data.get(f"const-{slot}-value", "")
+        if field:
+            constants[field] = value.strip()
+    return MappingSpec(tuple(rules), constants)
+
+
+def upload_mapping_update(*, upload: Upload, spec: MappingSpec) -> EditResult:
+    """Keep the operator's mapping (even with problems, so nothing they chose is lost)."""
+    upload.mapping = spec.to_dict()
+    upload.save(update_fields=["mapping"])
+    return EditResult(spec, spec.problems(upload.headers))
+
+
+def preview_rows(upload: Upload, spec: MappingSpec) -> list[dict[str, Any]]:
+    """The first rows as the JSON that would be sent, each error on its field."""
+    try:
+        mapper = compile_mapping(spec, upload.headers, duplicates=DuplicateTracker())
+    except MappingSpecError:
+        return []
+    shown = {rule.target for rule in spec.columns if rule.target} | set(spec.constants)
+    rows = []
+    for row in upload.preview:
+        mapped = mapper.map(row["cells"], row_number=row["number"])
+        errors = [{"field": e.field, "column": e.column, "text": e.text} for e in mapped.errors]
+        rows.append(
+            {
+                "number": row["number"],
+                "payload": mapped.payload,
+                "json": json.dumps(mapped.payload, ensure_ascii=False, indent=1),
+                "errors": errors,
+                "other_errors": [e for e in errors if e["field"] not in shown],
+            }
+        )
+    return rows
+
+
+def column_view(upload: Upload, spec: MappingSpec) -> list[dict[str, Any]]:
+    """One entry per source column for the template: samples, target, why, transforms."""
+    samples = column_samples(upload)
+    reasons = {s["index"]: s for s in getattr(upload, "suggestions", []) or []}
+    rules = {rule.index: rule for rule in spec.columns}
+    view = []
+    for index, header in enumerate(upload.headers):
+        rule = rules.get(index) or ColumnRule(index, header)
+        guess = detect_date_format(samples[index]) if rule.target == "dateOfBirth" else None
+        reason = reasons.get(index)
+        if reason is not None and reason.get("target") != rule.target:
+            reason = {"reason": "chosen", "message": CHOSEN_BY_YOU}
+        view.append(
+            {
+                "index": index,
+                "header": header,
+                "samples": samples[index],
+                "rule": rule,
+                "reason": reason,
+                "refused": refused_reason(header),
+                "date_guess": guess,
+            }
+        )
+    return view
+
+
+def target_choices() -> list[tuple[str, str]]:
+    return [(f.key, f"{f.label} ({f.key})") for f in TARGET_FIELDS]
+
+
+def template_create(*, name: str, upload: Upload, user: User) -> MappingTemplate:
+    """Save the upload's mapping as a named template; ValueError if the name is taken."""
+    name = name.strip()
+    with transaction.atomic():
+        if MappingTemplate.objects.filter(name__iexact=name).exists():
+            raise ValueError(TEMPLATE_NAME_TAKEN)
+        template = MappingTemplate.objects.create(
+            name=name,
+            header_signature=header_signature(upload.headers),
+            headers=list(upload.headers),
+            mapping=upload.mapping,
+            created_by=user,
+        )
+        upload.template = template
+        upload.save(update_fields=["template"])
+    return template
