@@ -113,7 +113,8 @@ def env_url(
     if value is None or value == "":
         return default
     parts = urlsplit(value)
-    has_place = bool(parts.netloc) or (parts.scheme == "unix" and bool(parts.path))
+    # unix:///path/to/socket and sqlite:////abs/path.db name a file, not a host.
+    has_place = bool(parts.netloc) or (parts.scheme in ("unix", "sqlite") and bool(parts.path))
     if parts.scheme not in schemes or not has_place:
         wanted = " or ".join(f"{s}://" for s in schemes)
         raise ConfigError(f"{name} must be a URL starting with {wanted} {_shown(name, value)}")

@@ -33,6 +33,7 @@ urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
     path("uploads/", include("propel_admin.imports.urls")),
     path("runs/", include("propel_admin.imports.run_urls")),
+    path("templates/", include("propel_admin.imports.template_urls")),
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     # The queue dashboard shows job internals: superusers only.

@@ -207,3 +207,34 @@ def template_create(*, name: str, upload: Upload, user: User) -> MappingTemplate
         upload.template = template
         upload.save(update_fields=["template"])
     return template
+
+
+def template_update(*, template: MappingTemplate, data: Mapping[str, str]) -> list[str]:
+    """Rename and re-target a template from its edit form; the problems, or [] when saved."""
+    name = data.get("name", "").strip()
+    if not name:
+        return ["Give the template a name."]
+    if MappingTemplate.objects.filter(name__iexact=name).exclude(pk=template.pk).exists():
+        return [TEMPLATE_NAME_TAKEN]
+    columns = []
+    for rule in template.mapping.get("columns", []):
+        target = data.get(f"col-{rule['index']}-target") or None
+        columns.append({**rule, "target": target} if target != rule.get("target") else rule)
+    constants = {}
+    for slot in range(int(data.get("constant-slots", "0") or 0)):
+        field = data.get(f"const-{slot}-field", "")
+        if field:
+            constants[field] = data.get(f"const-{slot}-value", "").strip()
+    try:
+        spec = MappingSpec.from_dict(
+            {**template.mapping, "columns": columns, "constants": constants}
+        )
+    except MappingSpecError as exc:
+        return [str(exc)]
+    problems = spec.problems()
+    if problems:
+        return [p.text for p in problems]
+    template.name = name
+    template.mapping = spec.to_dict()
+    template.save(update_fields=["name", "mapping", "updated_at"])
+    return []

@@ -63,7 +63,7 @@ class ErrorGroups:
         return sorted(self.groups.values(), key=lambda g: (-g["count"], g["message"]))
 
 
-def run_create(*, upload: Upload, user: User) -> ImportRun:
+def run_create(*, upload: Upload, user: User, enqueue: bool = True) -> ImportRun:
     """Start the dry run of an upload with its current mapping (enqueued after commit)."""
     spec = MappingSpec.from_dict(upload.mapping or {})
     problems = spec.problems(upload.headers)
@@ -76,9 +76,10 @@ def run_create(*, upload: Upload, user: User) -> ImportRun:
             read_options=upload.read_options,
             created_by=user,
         )
-        from propel_admin.imports.tasks import run_validate_task
+        if enqueue:
+            from propel_admin.imports.tasks import run_validate_task
 
-        enqueue_on_commit(run_validate_task, run.pk)
+            enqueue_on_commit(run_validate_task, run.pk)
     logger.info("run %s created for upload %s", run.pk, upload.pk)
     return run
 

@@ -54,6 +54,8 @@ def test_it_checks_url_schemes() -> None:
         env_url("R", schemes=("redis", "unix"), env={"R": "unix:///tmp/r.sock"})
         == "unix:///tmp/r.sock"
     )
+    db = "sqlite:////srv/propel/db.sqlite3"
+    assert env_url("DATABASE_URL", schemes=("sqlite",), env={"DATABASE_URL": db}) == db
     with pytest.raises(
         ConfigError, match="PROPELLER_API_URL must be a URL starting with http:// or https://"
     ):

@@ -1,0 +1,185 @@
+"""manage.py import_contacts: the upload, mapping and check pipeline from a terminal."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.core.files import File
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from propel_admin.core import health
+from propel_admin.imports import mapping_edit, services, validation
+from propel_admin.imports.models import ImportRun, MappingTemplate, RunStatus, Upload
+from propel_admin.mapping import MappingSpec, MappingSpecError, field_by_key
+from propel_admin.parsing import FileRejected, ReadOptions
+
+EXIT_REJECTED = 2
+SEND_NOT_YET = (
+    "sending to Propeller is not available from the command line yet; "
+    "add --dry-run to check the file"
+)
+
+
+class Rejected(Exception):
+    """The file or the options cannot be used: exit 2 with this one-line reason."""
+
+
+class Command(BaseCommand):
+    help = (
+        "Upload a contact file, map it (a template, --map, or automatic suggestions) and "
+        "check every row. Exit 0 when the file was read, 2 when it was rejected, 1 otherwise."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("file", help="a .csv, .tsv, .txt, .xlsx or .xlsm file")
+        parser.add_argument("--user", required=True, help="the username the upload is made as")
+        parser.add_argument("--sheet", help="workbook sheet to read (default: detected)")
+        parser.add_argument("--header-row", type=int, help="row holding the column names; 0 = none")
+        parser.add_argument("--template", help="apply this saved mapping template")
+        parser.add_argument(
+            "--map", action="append", default=[], metavar="COLUMN=FIELD",
+            help="map a column onto a field (FIELD empty or - to ignore the column)",
+        )  # fmt: skip
+        parser.add_argument(
+            "--constant", action="append", default=[], metavar="FIELD=VALUE",
+            help="the same value for every row",
+        )  # fmt: skip
+        parser.add_argument("--dry-run", action="store_true", help="stop after checking the rows")
+        parser.add_argument("--wait", action="store_true", help="wait until the check has finished")
+        parser.add_argument("--json", action="store_true", help="print one JSON object at the end")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        try:
+            summary = self._run(options)
+        except Rejected as exc:
+            self.stderr.write(f"rejected: {exc}")
+            sys.exit(EXIT_REJECTED)
+        if options["json"]:
+            self.stdout.write(json.dumps(summary, ensure_ascii=False))
+        else:
+            self._print(summary)
+
+    def _run(self, options: dict[str, Any]) -> dict[str, Any]:
+        if not options["dry_run"]:
+            raise CommandError(SEND_NOT_YET)
+        user = _user(options["user"])
+        upload = _upload(Path(options["file"]), user, options["sheet"], options["header_row"])
+        spec = _mapping(upload, options["template"], options["map"], options["constant"])
+        # Without a worker to pick it up, --wait checks the rows in this process.
+        here = options["wait"] and not health.check_workers().ok
+        try:
+            run = validation.run_create(upload=upload, user=user, enqueue=not here)
+        except (validation.MappingNotReady, MappingSpecError) as exc:
+            raise Rejected(f"the mapping cannot be used: {exc}") from None
+        if here:
+            self.stderr.write("no RQ worker is running: checking the rows in this process")
+            validation.run_validate(run_id=run.pk)
+        if options["wait"]:
+            run = _wait(run)
+        return _summary(upload, spec, run)
+
+    def _print(self, summary: dict[str, Any]) -> None:
+        self.stdout.write(
+            f"Upload #{summary['upload_id']}, run #{summary['run_id']}: {summary['status']}"
+        )
+        if summary["status"] == RunStatus.VALIDATED:
+            counts = f"{summary['valid']} ready to send, {summary['invalid']} with problems"
+            self.stdout.write(f"{summary['rows']} rows: {counts}")
+            for message, count in summary["errors"].items():
+                self.stdout.write(f"  {count:>7}  {message}")
+
+
+def _user(username: str) -> Any:
+    try:
+        return get_user_model().objects.get(username=username, is_active=True)
+    except get_user_model().DoesNotExist:
+        raise Rejected(f"no active user {username!r}") from None
+
+
+def _upload(path: Path, user: Any, sheet: str | None, header_row: int | None) -> Upload:
+    if not path.is_file():
+        raise Rejected(f"no file at {path}")
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+        try:
+            outcome = services.upload_create(
+                uploaded_file=File(handle, name=path.name),  # type: ignore[arg-type]
+                sha256=digest.hexdigest(),
+                user=user,
+            )
+            upload = outcome.upload
+            if sheet is not None or header_row is not None:
+                chosen = ReadOptions.from_dict({**upload.read_options, "sheet": sheet or
+                                                upload.read_options.get("sheet"),
+                                                "header_row": header_row})  # fmt: skip
+                upload = services.upload_reread(upload=upload, options=chosen)
+        except FileRejected as exc:
+            raise Rejected(exc.message) from None
+    return upload
+
+
+def _mapping(
+    upload: Upload, template_name: str | None, maps: list[str], constants: list[str]
+) -> MappingSpec:
+    if template_name:
+        template = MappingTemplate.objects.filter(name__iexact=template_name).first()
+        if template is None:
+            raise Rejected(f"no mapping template named {template_name!r}")
+        remembered = {r["header"]: r["target"] for r in template.mapping.get("columns", [])}
+        data = {**upload.mapping, "constants": dict(template.mapping.get("constants", {}))}
+        data["columns"] = [
+            {**c, "target": remembered.get(c["header"], c["target"])} for c in data["columns"]
+        ]
+        upload.mapping = data
+    spec = MappingSpec.from_dict(upload.mapping)
+    data = spec.to_dict()
+    for item in maps:
+        column, _, field = item.partition("=")
+        rule = next((c for c in data["columns"] if c["header"] == column.strip()), None)
+        if rule is None:
+            raise Rejected(f"--map {item!r}: the file has no column {column.strip()!r}")
+        target = field.strip()
+        if target not in ("", "-") and field_by_key(target) is None:
+            raise Rejected(f"--map {item!r}: {target!r} is not a Propeller contact field")
+        rule["target"] = None if target in ("", "-") else target
+    for item in constants:
+        field, sep, value = item.partition("=")
+        if not sep or field_by_key(field.strip()) is None:
+            raise Rejected(f"--constant {item!r}: use FIELD=VALUE with a Propeller contact field")
+        data["constants"][field.strip()] = value.strip()
+    spec = MappingSpec.from_dict(data)
+    mapping_edit.upload_mapping_update(upload=upload, spec=spec)
+    return spec
+
+
+def _wait(run: ImportRun) -> ImportRun:
+    while True:
+        run.refresh_from_db()
+        if run.is_finished:
+            return run
+        time.sleep(0.5)
+
+
+def _summary(upload: Upload, spec: MappingSpec, run: ImportRun) -> dict[str, Any]:
+    if run.status == RunStatus.REJECTED:
+        raise Rejected(run.error)
+    return {
+        "upload_id": upload.pk,
+        "run_id": run.pk,
+        "status": run.status,
+        "rows": run.rows_read,
+        "valid": run.rows_valid,
+        "invalid": run.rows_invalid,
+        "mapping": {rule.header: rule.target for rule in spec.columns},
+        "constants": dict(spec.constants),
+        "errors": {g["message"]: g["count"] for g in run.error_groups},
+        "warnings": run.warnings,
+    }

@@ -1,0 +1,112 @@
+"""manage.py import_contacts, run as a real process (exit codes, stderr, JSON)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.db import connection
+
+ROOT = Path(__file__).resolve().parents[2]
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.services]
+
+CSV = (
+    "Contact ID;Voornaam;Achternaam;E-mail;Company;Telefoon\n"
+    "501;Ann;Smith;ann@example.com;Acme;+31 (0)20 123 4567\n"
+    "502;Bob;Jones;bob@example;Acme;\n"
+    "503;Cleo;Brown;cleo@example.com;Acme;020-1234567\n"
+)
+
+
+def _database_url() -> str:
+    """The test database, for the child process."""
+    name = connection.settings_dict["NAME"]
+    if connection.vendor == "sqlite":
+        return f"sqlite:///{name}"
+    s = connection.settings_dict
+    return f"postgres://{s['USER']}@{s['HOST']}:{s['PORT']}/{name}"
+
+
+def _run(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {
+        **os.environ,
+        "DATABASE_URL": _database_url(),
+        "MEDIA_ROOT": str(tmp_path / "media"),
+        "LOG_LEVEL": "WARNING",
+    }
+    return subprocess.run(
+        [sys.executable, "manage.py", "import_contacts", *args],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+
+
+@pytest.fixture
+def contacts(tmp_path: Path) -> Path:
+    path = tmp_path / "contacts.csv"
+    path.write_text(CSV, encoding="utf-8")
+    return path
+
+
+def test_a_dry_run_prints_one_json_summary(
+    tmp_path: Path, contacts: Path, operator, redis_conn
+) -> None:  # type: ignore[no-untyped-def]
+    result = _run(tmp_path, str(contacts), "--user", "olivia", "--dry-run", "--wait", "--json",
+                  "--constant", "parent.id=7", "--map", "Telefoon=phone")  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    summary = json.loads(result.stdout)
+    assert summary["rows"] == 3
+    assert (summary["valid"], summary["invalid"]) == (2, 1)
+    assert summary["mapping"] == {
+        "Contact ID": "id",
+        "Voornaam": "firstName",
+        "Achternaam": "lastName",
+        "E-mail": "email",
+        "Company": None,
+        "Telefoon": "phone",
+    }
+    assert summary["constants"] == {"parent.id": "7"}
+    assert summary["errors"] == {"Email is not a valid email address": 1}
+    assert isinstance(summary["upload_id"], int)
+
+
+def test_a_rejected_file_exits_2_with_one_line_and_no_traceback(tmp_path: Path, operator) -> None:  # type: ignore[no-untyped-def]
+    legacy = tmp_path / "old.xls"
+    legacy.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 600)
+    result = _run(tmp_path, str(legacy), "--user", "olivia", "--dry-run")
+    assert result.returncode == 2
+    assert result.stderr.startswith("rejected: This is an old-style Excel file (.xls")
+    assert result.stderr.count("\n") == 1
+    assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "reason"),
+    [
+        (["--user", "nobody"], "rejected: no active user 'nobody'"),
+        (
+            ["--user", "olivia", "--map", "Nope=email"],
+            "rejected: --map 'Nope=email': the file has no column 'Nope'",
+        ),
+        (["--user", "olivia", "--constant", "company=x"], "rejected: --constant 'company=x'"),
+        (
+            ["--user", "olivia", "--template", "missing"],
+            "rejected: no mapping template named 'missing'",
+        ),
+    ],
+)
+def test_bad_options_are_rejected_clearly(
+    tmp_path: Path, contacts: Path, operator, args, reason
+) -> None:  # type: ignore[no-untyped-def]
+    result = _run(tmp_path, str(contacts), "--dry-run", *args)
+    assert result.returncode == 2
+    assert result.stderr.startswith(reason)
+
+
+def test_sending_is_refused_until_runs_exist(tmp_path: Path, contacts: Path, operator) -> None:  # type: ignore[no-untyped-def]
+    result = _run(tmp_path, str(contacts), "--user", "olivia")
+    assert result.returncode == 1
+    assert "add --dry-run" in result.stderr
