@@ -19,7 +19,8 @@ def human_size(size: int) -> str:
     value = float(size)
     for unit in ("bytes", "KB", "MB", "GB"):
         if value < 1000 or unit == "GB":
-            return f"{value:.0f} {unit}" if unit == "bytes" else f"{value:.1f} {unit}"
+            shown = f"{value:.0f}" if unit == "bytes" or value == int(value) else f"{value:.1f}"
+            return f"{shown} {unit}"
         value /= 1000
     return f"{size} bytes"  # pragma: no cover
 

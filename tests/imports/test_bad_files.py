@@ -15,7 +15,7 @@ from propel_admin.imports.models import Upload
 from propel_admin.parsing import messages as m
 from propel_admin.parsing.zipsafe import RATIO_MIN_BYTES
 from tests.imports.conftest import stored_files
-from tests.parsing.builders import DECLARATION, ole2_file, sheet_xml, write_xlsx
+from tests.parsing.builders import ole2_file, sheet_xml, write_xlsx
 
 pytestmark = pytest.mark.django_db
 
