@@ -170,6 +170,14 @@ PROPELLER_MAX_ATTEMPTS = env_int("PROPELLER_MAX_ATTEMPTS", 5, minimum=1, maximum
 PROPELLER_BACKOFF_BASE = env_float("PROPELLER_BACKOFF_BASE", 0.5, minimum=0, maximum=60)
 PROPELLER_BACKOFF_CAP = env_float("PROPELLER_BACKOFF_CAP", 30.0, minimum=0, maximum=600)
 PROPELLER_RETRY_AFTER_CAP = env_float("PROPELLER_RETRY_AFTER_CAP", 60.0, minimum=0, maximum=3600)
+PROPELLER_MAX_REQUESTS_PER_SECOND = env_float(
+    "PROPELLER_MAX_REQUESTS_PER_SECOND", 10.0, minimum=0.1, maximum=10000
+)
+PROPELLER_MAX_CONCURRENCY = env_int("PROPELLER_MAX_CONCURRENCY", 4, minimum=1, maximum=256)
+# A run pauses itself after this many batches in a row failed, and resumes after the cool-off.
+RUN_PAUSE_AFTER_FAILED_BATCHES = env_int("RUN_PAUSE_AFTER_FAILED_BATCHES", 5, minimum=1)
+RUN_COOL_OFF_SECONDS = env_int("RUN_COOL_OFF_SECONDS", 300, minimum=1)
+RECONCILE_INTERVAL_SECONDS = env_float("RECONCILE_INTERVAL_SECONDS", 15.0, minimum=0.2)
 
 # --- `make run` (manage.py runstack) --------------------------------------------------
 HOST = env_str("HOST", "127.0.0.1")

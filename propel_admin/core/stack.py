@@ -90,9 +90,15 @@ class Stack:
         return first.removeprefix(SANDBOX_READY_PREFIX).split()[0]
 
     def start_workers(self, count: int) -> None:
+        # SimpleWorker runs jobs in its own process: no fork per job, and one keep-alive
+        # connection to Propeller per worker (a crash mid-job is the reconciler's to mend).
         for number in range(1, count + 1):
-            args = [self.python, str(self.manage), "rqworker", "default", "--with-scheduler"]
+            args = [self.python, str(self.manage), "rqworker", "default", "--with-scheduler",
+                    "--worker-class", "rq.worker.SimpleWorker"]  # fmt: skip
             self.spawn(f"worker {number}", args)
+
+    def start_reconciler(self) -> None:
+        self.spawn("reconciler", [self.python, str(self.manage), "reconcile_runs"])
 
     def start_web(self, host: str, port: int) -> None:
         require_free_port(host, port, "PORT")

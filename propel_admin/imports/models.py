@@ -67,10 +67,23 @@ class MappingTemplate(models.Model):
 
 
 class RunStatus(models.TextChoices):
+    # The check (dry run)
     QUEUED = "queued", "Queued"
     VALIDATING = "validating", "Checking rows"
     VALIDATED = "validated", "Checked"
     REJECTED = "rejected", "File could not be read"
+    # Sending
+    STARTING = "starting", "Starting"
+    SENDING = "sending", "Sending"
+    PAUSED = "paused", "Paused"
+    FINISHED = "finished", "Finished"
+    FINISHED_FAILURES = "finished_failures", "Finished with failures"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+CHECKING = frozenset({RunStatus.QUEUED, RunStatus.VALIDATING})
+SEND_ACTIVE = frozenset({RunStatus.STARTING, RunStatus.SENDING, RunStatus.PAUSED})
+SEND_DONE = frozenset({RunStatus.FINISHED, RunStatus.FINISHED_FAILURES, RunStatus.CANCELLED})
 
 
 class ImportRun(models.Model):
@@ -93,6 +106,25 @@ class ImportRun(models.Model):
     warnings = models.JSONField(default=list)
     error_groups = models.JSONField(default=list)  # [{message, count, example_rows}]
 
+    # Sending (all counters kept here, updated with each batch).
+    send_started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    send_started_at = models.DateTimeField(null=True, blank=True)
+    send_finished_at = models.DateTimeField(null=True, blank=True)
+    api_url = models.CharField(max_length=300, blank=True)
+    batch_size = models.PositiveIntegerField(default=0)
+    canary_size = models.PositiveIntegerField(null=True, blank=True)  # send N rows, then wait
+    rows_to_send = models.PositiveBigIntegerField(default=0)
+    rows_created = models.PositiveBigIntegerField(default=0)
+    rows_updated = models.PositiveBigIntegerField(default=0)
+    rows_failed = models.PositiveBigIntegerField(default=0)
+    rows_cancelled = models.PositiveBigIntegerField(default=0)
+    paused_reason = models.CharField(max_length=500, blank=True)
+    resume_at = models.DateTimeField(null=True, blank=True)  # automatic resume after a cool-off
+    rate_limited_until = models.DateTimeField(null=True, blank=True)
+    consecutive_failures = models.PositiveIntegerField(default=0)
+
     class Meta:
         ordering = ["-created_at", "-id"]
 
@@ -101,7 +133,79 @@ class ImportRun(models.Model):
 
     @property
     def is_finished(self) -> bool:
-        return self.status in (RunStatus.VALIDATED, RunStatus.REJECTED)
+        """The check has ended (whatever happened since)."""
+        return self.status not in CHECKING
+
+    @property
+    def is_sending(self) -> bool:
+        return self.status in SEND_ACTIVE
+
+    @property
+    def is_done(self) -> bool:
+        return self.status in SEND_DONE
+
+    @property
+    def rows_done(self) -> int:
+        return self.rows_created + self.rows_updated + self.rows_failed + self.rows_cancelled
+
+
+class BatchStatus(models.TextChoices):
+    PENDING = "pending", "Waiting"
+    SENDING = "sending", "Sending"
+    DONE = "done", "Done"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+class Batch(models.Model):
+    """Up to PROPELLER_BATCH_SIZE rows sent in one request (RQ job id: batch-<id>).
+
+    The database is the record: a batch whose lease ran out, or whose RQ job vanished,
+    is queued again by the reconciler.
+    """
+
+    run = models.ForeignKey(ImportRun, on_delete=models.CASCADE, related_name="batches")
+    number = models.PositiveIntegerField()
+    status = models.CharField(
+        max_length=10, choices=BatchStatus.choices, default=BatchStatus.PENDING
+    )
+    rows = models.PositiveIntegerField(default=0)
+    lease_until = models.DateTimeField(null=True, blank=True)
+    not_before = models.DateTimeField(null=True, blank=True)  # deferred (rate limit, backoff)
+    attempts = models.PositiveIntegerField(default=0)
+    claim = models.CharField(max_length=32, blank=True)  # who holds the lease right now
+    http_status = models.PositiveSmallIntegerField(null=True, blank=True)
+    request_id = models.CharField(max_length=100, blank=True)
+    duration_ms = models.PositiveIntegerField(null=True, blank=True)
+    error = models.CharField(max_length=500, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["run", "number"], name="batch_run_number"),
+        ]
+        indexes = [models.Index(fields=["status", "lease_until"], name="batch_status_lease")]
+
+    def __str__(self) -> str:
+        return f"Batch {self.number} of run #{self.run_id}"
+
+
+class RunEvent(models.Model):
+    """Who did what to a run, and when (start, pause, resume, cancel; automatic ones too)."""
+
+    run = models.ForeignKey(ImportRun, on_delete=models.CASCADE, related_name="events")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT
+    )  # None: the system (e.g. paused after repeated failures)
+    action = models.CharField(max_length=20)
+    detail = models.CharField(max_length=500, blank=True)
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.action} of run #{self.run_id}"
 
 
 class RowStatus(models.TextChoices):
@@ -125,9 +229,18 @@ class ContactRow(models.Model):
     contact_id = models.BigIntegerField(null=True)
     status = models.CharField(max_length=12, choices=RowStatus.choices)
     errors = models.JSONField(default=list)  # [{field, column, message}]
+    # What sending did
+    batch = models.ForeignKey(Batch, null=True, blank=True, on_delete=models.SET_NULL)
+    # db_default: staging.RowWriter inserts rows with raw SQL that leaves these out.
+    action = models.CharField(max_length=20, blank=True, db_default="")  # create / update
+    propeller_id = models.BigIntegerField(null=True, blank=True)
+    message = models.TextField(blank=True, db_default="")  # Propeller's text for a failed row
+    response_excerpt = models.TextField(blank=True, db_default="")  # unexpected answer, capped
+    attempts = models.PositiveSmallIntegerField(db_default=0)
 
     class Meta:
         indexes = [
+            models.Index(fields=["batch", "status"], name="row_batch_status"),
             models.Index(fields=["run", "status", "row_number"], name="row_run_status"),
             models.Index(fields=["run", "row_number"], name="row_run_number"),
             models.Index(fields=["run", "contact_id"], name="row_run_contact"),

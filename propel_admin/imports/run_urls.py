@@ -7,6 +7,11 @@ from propel_admin.imports import run_views
 app_name = "runs"
 
 urlpatterns = [
+    path("", run_views.run_list, name="run-list"),
+    path("<int:run_id>/start/", run_views.run_start, name="run-start"),
+    path("<int:run_id>/pause/", run_views.run_pause, name="run-pause"),
+    path("<int:run_id>/resume/", run_views.run_resume, name="run-resume"),
+    path("<int:run_id>/cancel/", run_views.run_cancel, name="run-cancel"),
     path("<int:run_id>/", run_views.run_detail, name="run-detail"),
     path("<int:run_id>/progress/", run_views.run_progress, name="run-progress"),
     path(

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from pathlib import PurePath
 
+from django.contrib import messages
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.http.response import HttpResponseBase
-from django.shortcuts import get_object_or_404, render
-from django.views.decorators.http import require_GET
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET, require_POST
 
-from propel_admin.imports import exports
+from propel_admin.imports import exports, run_control, selectors
 from propel_admin.imports.models import ImportRun
 
 
@@ -19,13 +20,13 @@ def _run(run_id: int) -> ImportRun:
 
 @require_GET
 def run_detail(request: HttpRequest, run_id: int) -> HttpResponse:
-    return render(request, "runs/run_detail.html", {"run": _run(run_id)})
+    return render(request, "runs/run_detail.html", selectors.run_progress(run=_run(run_id)))
 
 
 @require_GET
 def run_progress(request: HttpRequest, run_id: int) -> HttpResponse:
-    """htmx: the run's live part, polled while the run is not finished."""
-    return render(request, "runs/_run_status.html", {"run": _run(run_id)})
+    """htmx: the run's live part, polled while the run is working."""
+    return render(request, "runs/_run_status.html", selectors.run_progress(run=_run(run_id)))
 
 
 @require_GET
@@ -45,3 +46,56 @@ def run_invalid_download(request: HttpRequest, run_id: int, file_format: str) ->
     )
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
+
+
+def _back(run_id: int) -> HttpResponse:
+    return redirect("runs:run-detail", run_id=run_id)
+
+
+@require_POST
+def run_start(request: HttpRequest, run_id: int) -> HttpResponse:
+    run = _run(run_id)
+    canary = None
+    if request.POST.get("mode") == "canary":
+        try:
+            canary = max(1, int(request.POST.get("canary", "")))
+        except ValueError:
+            messages.error(request, "Give the number of rows to send first, as a whole number.")
+            return _back(run.pk)
+    try:
+        run_control.run_start(run_id=run.pk, user=request.user, canary=canary)  # type: ignore[arg-type]
+    except run_control.RunNotStartable as exc:
+        messages.error(request, str(exc))
+    return _back(run.pk)
+
+
+@require_POST
+def run_pause(request: HttpRequest, run_id: int) -> HttpResponse:
+    user = request.user
+    reason = f"Paused by {user.get_username()}"
+    paused = run_control.run_pause(run_id=_run(run_id).pk, user=user, reason=reason)  # type: ignore[arg-type]
+    if not paused:
+        messages.info(request, "The run is not sending, so there is nothing to pause.")
+    return _back(run_id)
+
+
+@require_POST
+def run_resume(request: HttpRequest, run_id: int) -> HttpResponse:
+    if not run_control.run_resume(run_id=_run(run_id).pk, user=request.user):  # type: ignore[arg-type]
+        messages.info(request, "The run is not paused.")
+    return _back(run_id)
+
+
+@require_POST
+def run_cancel(request: HttpRequest, run_id: int) -> HttpResponse:
+    if run_control.run_cancel(run_id=_run(run_id).pk, user=request.user):  # type: ignore[arg-type]
+        messages.success(request, "Cancelled: the rows not yet sent will not be sent.")
+    else:
+        messages.info(request, "The run is not sending, so there is nothing to cancel.")
+    return _back(run_id)
+
+
+@require_GET
+def run_list(request: HttpRequest) -> HttpResponse:
+    runs = selectors.run_list()
+    return render(request, "runs/run_list.html", {"runs": runs})

@@ -2,10 +2,47 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from typing import Any
 
-from propel_admin.imports.models import Upload
+from django.conf import settings
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from propel_admin.imports.models import Batch, ImportRun, RunEvent, Upload
 
 
 def upload_list(*, limit: int = 50) -> QuerySet[Upload]:
     return Upload.objects.select_related("uploaded_by").order_by("-created_at", "-id")[:limit]
+
+
+def run_list(*, limit: int = 100) -> QuerySet[ImportRun]:
+    return ImportRun.objects.select_related("upload", "created_by", "send_started_by").order_by(
+        "-created_at", "-id"
+    )[:limit]
+
+
+def run_progress(*, run: ImportRun) -> dict[str, Any]:
+    """What the run page shows: counters from the run itself, never counted per request."""
+    context: dict[str, Any] = {"run": run, "propeller_api_url": settings.PROPELLER_API_URL,
+                               "batch_size": settings.PROPELLER_BATCH_SIZE}  # fmt: skip
+    if not (run.is_sending or run.is_done):
+        return context
+    done = run.rows_done
+    total = max(run.rows_to_send, 1)
+    started = run.send_started_at or timezone.now()
+    ended = run.send_finished_at or timezone.now()
+    seconds = max((ended - started).total_seconds(), 0.001)
+    sent = run.rows_created + run.rows_updated + run.rows_failed
+    rate = sent / seconds if sent else 0.0
+    remaining = run.rows_to_send - done
+    context.update(
+        percent=int(100 * done / total),
+        rate=rate,
+        eta_seconds=int(remaining / rate) if rate and run.is_sending else None,
+        waiting=max(remaining, 0),
+        batches=Batch.objects.filter(run=run)
+        .exclude(sent_at__isnull=True)
+        .order_by("-sent_at")[:10],
+        events=RunEvent.objects.filter(run=run).select_related("user").order_by("-at")[:10],
+    )
+    return context

@@ -2,8 +2,16 @@
 
 from __future__ import annotations
 
-from propel_admin.imports import validation
+from propel_admin.imports import batch_sending, run_control, validation
 
 
 def run_validate_task(run_id: int) -> None:
     validation.run_validate(run_id=run_id)
+
+
+def run_plan_task(run_id: int) -> None:
+    run_control.run_plan(run_id=run_id)
+
+
+def batch_send_task(batch_id: int) -> None:
+    batch_sending.batch_send(batch_id=batch_id)

@@ -54,6 +54,7 @@ class Command(BaseCommand):
             store = Path(settings.VAR_DIR) / "sandbox.sqlite3"
             stack.start_sandbox("127.0.0.1", settings.PROPELLER_SANDBOX_PORT, store)
         stack.start_workers(settings.WORKERS)
+        stack.start_reconciler()
         stack.start_web(settings.HOST, settings.PORT)
 
     def _banner(self, *, account_hint: str) -> None:

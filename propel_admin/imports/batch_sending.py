@@ -1,0 +1,309 @@
+"""Sending one batch: claim it, respect the shared limits, call Propeller, record each row.
+
+The claim (a lease with a token) is taken in the database before anything is sent, and
+the outcome is written only while that claim still holds, so two workers never record
+the same batch and no row ends with two outcomes. Re-sending a batch is safe: the
+endpoint upserts by id.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+import django_rq
+from django.conf import settings
+from django.db import close_old_connections, transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from propel_admin.core.propeller_client import get_propeller_client
+from propel_admin.imports import run_control
+from propel_admin.imports.models import (
+    Batch,
+    BatchStatus,
+    ContactRow,
+    ImportRun,
+    RowStatus,
+    RunStatus,
+)
+from propel_admin.imports.throttle import Throttle
+from propel_admin.propeller import (
+    AuthenticationError,
+    BulkResult,
+    ForbiddenError,
+    PropellerClient,
+    PropellerError,
+    RateLimitedError,
+    UnexpectedResponseError,
+    normalize_key,
+)
+from propel_admin.propeller.errors import RequestRejectedError
+
+logger = logging.getLogger(__name__)
+
+UNEXPECTED = "Unexpected response from Propeller: the outcome of this row is unknown"
+EXCERPT_BYTES = 2000
+SLOT_WAIT_SECONDS = 5.0
+CREDENTIALS_PAUSE = (
+    "Propeller refused the credentials ({problem}). Fix PROPELLER_CLIENT_ID / "
+    "PROPELLER_CLIENT_SECRET or the key's scopes, then resume."
+)
+FAILURES_PAUSE = (
+    "{count} batches in a row could not be sent (last: {problem}). "
+    "Resumes by itself after a cool-off, or resume it now."
+)
+
+_clients: dict[tuple[str, str], PropellerClient] = {}
+
+
+def _client() -> PropellerClient:
+    """One client (one keep-alive session) per worker process and configuration."""
+    key = (settings.PROPELLER_API_URL, settings.PROPELLER_CLIENT_ID)
+    if key not in _clients:
+        _clients[key] = get_propeller_client()
+    return _clients[key]
+
+
+def lease_seconds() -> float:
+    """Longer than one batch can take with every retry the client makes."""
+    per_try = settings.PROPELLER_TIMEOUT + settings.PROPELLER_BACKOFF_CAP
+    return per_try * settings.PROPELLER_MAX_ATTEMPTS + settings.PROPELLER_RETRY_AFTER_CAP + 30
+
+
+def _throttle() -> Throttle:
+    return Throttle(
+        django_rq.get_connection("default"),
+        name=settings.PROPELLER_CLIENT_ID,
+        per_second=settings.PROPELLER_MAX_REQUESTS_PER_SECOND,
+        concurrency=settings.PROPELLER_MAX_CONCURRENCY,
+        slot_lease_seconds=lease_seconds(),
+    )
+
+
+@dataclass
+class Outcome:
+    """What happened to the rows of one batch."""
+
+    rows: list[ContactRow]
+    created: int = 0
+    updated: int = 0
+    failed: int = 0
+    last: BulkResult | None = None
+    changed: list[ContactRow] = field(default_factory=list)
+
+    def fail(self, row: ContactRow, message: str, excerpt: str = "") -> None:
+        row.status, row.message, row.response_excerpt = RowStatus.FAILED, message[:2000], excerpt
+        self.failed += 1
+        self.changed.append(row)
+
+
+def batch_send(*, batch_id: int) -> None:
+    """The RQ job for one batch."""
+    close_old_connections()
+    claim = _claim(batch_id)
+    if claim is None:
+        return
+    batch = Batch.objects.select_related("run").get(pk=batch_id)
+    throttle = _throttle()
+    slot = _take_slot(throttle)
+    if slot is None:
+        _release(batch, claim, delay=1.0)
+        return
+    try:
+        _send(batch, claim, throttle)
+    finally:
+        throttle.release_slot(slot)
+    run_control.run_finish_if_done(run_id=batch.run_id)
+
+
+def _claim(batch_id: int) -> str | None:
+    """Take the batch's lease if it is free (or expired) and its run is sending."""
+    now = timezone.now()
+    token = uuid.uuid4().hex
+    with transaction.atomic():
+        taken = Batch.objects.filter(
+            Q(status=BatchStatus.PENDING) | Q(status=BatchStatus.SENDING, lease_until__lt=now),
+            Q(not_before__isnull=True) | Q(not_before__lte=now),
+            pk=batch_id,
+            run__status=RunStatus.SENDING,
+        ).update(
+            status=BatchStatus.SENDING,
+            claim=token,
+            lease_until=now + timedelta(seconds=lease_seconds()),
+            attempts=F("attempts") + 1,
+            sent_at=now,
+        )
+        if not taken:
+            return None
+        # Written before the call, so a crash leaves a trace, not a gap.
+        ContactRow.objects.filter(
+            batch_id=batch_id, status__in=[RowStatus.PENDING, RowStatus.SENDING]
+        ).update(status=RowStatus.SENDING, attempts=F("attempts") + 1)
+    return token
+
+
+def _take_slot(throttle: Throttle) -> str | None:
+    deadline = time.monotonic() + SLOT_WAIT_SECONDS
+    while True:
+        slot = throttle.acquire_slot()
+        if slot is not None or time.monotonic() > deadline:
+            return slot
+        time.sleep(0.05)
+
+
+def _wait_for_rate(throttle: Throttle) -> None:
+    while (wait := throttle.wait_for_rate()) > 0:
+        time.sleep(min(wait, 1.0))
+
+
+def _send(batch: Batch, claim: str, throttle: Throttle) -> None:
+    rows = list(
+        ContactRow.objects.filter(batch=batch, status=RowStatus.SENDING).order_by("row_number")
+    )
+    outcome = Outcome(rows)
+    started = time.monotonic()
+    try:
+        _send_rows(rows, outcome, throttle)
+    except RateLimitedError as exc:
+        _defer(batch, claim, exc, delay=exc.retry_after or 1.0, rate_limited=True)
+        return
+    except (AuthenticationError, ForbiddenError) as exc:
+        _release(batch, claim, delay=0)
+        run_control.run_pause(
+            run_id=batch.run_id, user=None, reason=CREDENTIALS_PAUSE.format(problem=exc.kind)
+        )
+        return
+    except PropellerError as exc:  # retryable ones the client gave up on
+        _defer(batch, claim, exc, delay=_backoff(batch.attempts))
+        return
+    _record(batch, claim, outcome, time.monotonic() - started)
+
+
+def _send_rows(rows: list[ContactRow], outcome: Outcome, throttle: Throttle) -> None:
+    """Send rows; on a 400 that names rows, fail those and send the rest; else split."""
+    if not rows:
+        return
+    _wait_for_rate(throttle)
+    try:
+        result = _client().bulk_upsert_contacts([row.payload or {} for row in rows])
+    except RequestRejectedError as exc:
+        named = {i for i in exc.contact_indexes if 0 <= i < len(rows)}
+        if named:
+            for index in sorted(named):
+                outcome.fail(rows[index], "; ".join(exc.contact_indexes[index]))
+            _send_rows([r for i, r in enumerate(rows) if i not in named], outcome, throttle)
+        elif len(rows) == 1:
+            outcome.fail(rows[0], "; ".join(exc.messages) or str(exc))
+        else:
+            half = len(rows) // 2
+            _send_rows(rows[:half], outcome, throttle)
+            _send_rows(rows[half:], outcome, throttle)
+        return
+    except UnexpectedResponseError as exc:
+        if exc.retryable:
+            raise
+        for row in rows:
+            outcome.fail(row, UNEXPECTED, (exc.body_excerpt or "")[:EXCERPT_BYTES])
+        return
+    _apply(rows, result, outcome)
+
+
+def _apply(rows: list[ContactRow], result: BulkResult, outcome: Outcome) -> None:
+    """Match each answer to its row by key (the contact id), never by position."""
+    outcome.last = result
+    for row in rows:
+        answer = result.by_key.get(normalize_key((row.payload or {}).get("id")))
+        if answer is None:
+            outcome.fail(row, UNEXPECTED)
+        elif answer.success:
+            action = (answer.action or "").lower()
+            row.status = RowStatus.CREATED if action == "create" else RowStatus.UPDATED
+            row.action, row.propeller_id, row.message = action, answer.propeller_id, ""
+            outcome.created += action == "create"
+            outcome.updated += action != "create"
+            outcome.changed.append(row)
+        else:
+            outcome.fail(row, answer.error or "Propeller did not say why")
+
+
+def _record(batch: Batch, claim: str, outcome: Outcome, seconds: float) -> None:
+    sent = len(outcome.rows)
+    if outcome.created + outcome.updated + outcome.failed != sent:  # every row, once
+        raise AssertionError(f"batch {batch.pk}: {sent} rows sent, outcomes do not add up")
+    result = outcome.last
+    with transaction.atomic():
+        owned = Batch.objects.filter(pk=batch.pk, claim=claim, status=BatchStatus.SENDING).update(
+            status=BatchStatus.DONE,
+            finished_at=timezone.now(),
+            http_status=result.status_code if result else 400,
+            request_id=(result.request_id or "")[:100] if result else "",
+            duration_ms=int(seconds * 1000),
+            error="",
+        )
+        if not owned:  # our lease ran out and another worker has the batch now
+            logger.warning("batch %s: lease lost before recording; dropping this outcome", batch.pk)
+            return
+        fields = ["status", "action", "propeller_id", "message", "response_excerpt"]
+        ContactRow.objects.bulk_update(outcome.changed, fields, batch_size=500)
+        ImportRun.objects.filter(pk=batch.run_id).update(
+            rows_created=F("rows_created") + outcome.created,
+            rows_updated=F("rows_updated") + outcome.updated,
+            rows_failed=F("rows_failed") + outcome.failed,
+            consecutive_failures=0,
+        )
+
+
+def _backoff(attempts: int) -> float:
+    return min(settings.PROPELLER_BACKOFF_CAP * 4, 2.0 ** min(attempts, 10))
+
+
+def _release(batch: Batch, claim: str, *, delay: float) -> None:
+    """Give the batch back unsent; it is picked up again after `delay` seconds."""
+    not_before = timezone.now() + timedelta(seconds=delay) if delay else None
+    with transaction.atomic():
+        owned = Batch.objects.filter(pk=batch.pk, claim=claim).update(
+            status=BatchStatus.PENDING, claim="", lease_until=None, not_before=not_before
+        )
+        if owned:
+            ContactRow.objects.filter(batch=batch, status=RowStatus.SENDING).update(
+                status=RowStatus.PENDING
+            )
+    if owned and delay:
+        _enqueue_later(batch.pk, delay)
+
+
+def _defer(
+    batch: Batch, claim: str, error: PropellerError, *, delay: float, rate_limited: bool = False
+) -> None:
+    """Give the batch back after a failure; pause the run after too many in a row."""
+    Batch.objects.filter(pk=batch.pk, claim=claim).update(
+        error=f"{error.kind}: {error}"[:500], http_status=error.status_code
+    )
+    _release(batch, claim, delay=delay)
+    until = timezone.now() + timedelta(seconds=delay)
+    if rate_limited:
+        ImportRun.objects.filter(pk=batch.run_id).update(rate_limited_until=until)
+        return
+    ImportRun.objects.filter(pk=batch.run_id).update(
+        consecutive_failures=F("consecutive_failures") + 1
+    )
+    run = ImportRun.objects.get(pk=batch.run_id)
+    if run.consecutive_failures >= settings.RUN_PAUSE_AFTER_FAILED_BATCHES:
+        reason = FAILURES_PAUSE.format(count=run.consecutive_failures, problem=error.kind)
+        run_control.run_pause(
+            run_id=run.pk, user=None, reason=reason, resume_in=settings.RUN_COOL_OFF_SECONDS
+        )
+
+
+def _enqueue_later(batch_id: int, delay: float) -> None:
+    """A scheduled job as a shortcut; the reconciler queues due batches in any case."""
+    from propel_admin.imports.tasks import batch_send_task
+
+    queue = django_rq.get_queue("default")
+    queue.enqueue_in(
+        timedelta(seconds=delay), batch_send_task, batch_id, job_id=f"batch-{batch_id}"
+    )

@@ -1,0 +1,123 @@
+"""The reconciler: the database is the record, Redis only carries work.
+
+It queues again what a crash or an emptied Redis left behind: batches whose lease ran
+out, waiting batches whose job vanished, runs stuck planning; it resumes runs whose
+cool-off is over and closes runs with no batch left. Safe to run anywhere, any number
+of times (claims are atomic).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+import django_rq
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from rq.exceptions import NoSuchJobError
+from rq.job import Job, JobStatus
+
+from propel_admin.imports import run_control
+from propel_admin.imports.models import (
+    Batch,
+    BatchStatus,
+    ContactRow,
+    ImportRun,
+    RowStatus,
+    RunStatus,
+)
+
+logger = logging.getLogger(__name__)
+
+ALIVE = {JobStatus.QUEUED, JobStatus.STARTED, JobStatus.SCHEDULED, JobStatus.DEFERRED}
+MAX_CHECKS = 5000
+
+
+@dataclass
+class Report:
+    expired: int = 0
+    requeued: int = 0
+    replanned: int = 0
+    resumed: int = 0
+
+
+def reconcile() -> Report:
+    report = Report()
+    report.expired = _expire_leases()
+    report.requeued = _requeue_lost_batches()
+    report.replanned = _replan_stuck_runs()
+    report.resumed = _resume_cooled_off_runs()
+    for run_id in ImportRun.objects.filter(status=RunStatus.SENDING).values_list("pk", flat=True):
+        run_control.run_finish_if_done(run_id=run_id)
+    ImportRun.objects.filter(rate_limited_until__lt=timezone.now()).update(rate_limited_until=None)
+    if report.expired or report.requeued or report.replanned or report.resumed:
+        logger.info("reconciled: %s", report)
+    return report
+
+
+def _expire_leases() -> int:
+    """Batches whose worker died (lease over) are given back, their rows too."""
+    now = timezone.now()
+    expired = list(
+        Batch.objects.filter(status=BatchStatus.SENDING, lease_until__lt=now).values_list(
+            "pk", flat=True
+        )
+    )
+    for batch_id in expired:
+        with transaction.atomic():
+            freed = Batch.objects.filter(
+                pk=batch_id, status=BatchStatus.SENDING, lease_until__lt=now
+            ).update(status=BatchStatus.PENDING, claim="", lease_until=None, not_before=None)
+            if freed:
+                ContactRow.objects.filter(batch_id=batch_id, status=RowStatus.SENDING).update(
+                    status=RowStatus.PENDING
+                )
+    return len(expired)
+
+
+def _requeue_lost_batches() -> int:
+    """Waiting, due batches of sending runs whose RQ job is gone (Redis emptied, ...)."""
+    now = timezone.now()
+    due = Batch.objects.filter(
+        Q(not_before__isnull=True) | Q(not_before__lte=now),
+        status=BatchStatus.PENDING,
+        run__status=RunStatus.SENDING,
+    ).values_list("pk", flat=True)[:MAX_CHECKS]
+    queue = django_rq.get_queue("default")
+    lost = [batch_id for batch_id in due if not _job_alive(queue.connection, f"batch-{batch_id}")]
+    if lost:
+        from propel_admin.imports.tasks import batch_send_task
+
+        jobs = [queue.prepare_data(batch_send_task, (i,), job_id=f"batch-{i}") for i in lost]
+        queue.enqueue_many(jobs)
+    return len(lost)
+
+
+def _job_alive(connection: object, job_id: str) -> bool:
+    try:
+        job = Job.fetch(job_id, connection=connection)  # type: ignore[arg-type]
+    except NoSuchJobError:
+        return False
+    return job.get_status(refresh=False) in ALIVE
+
+
+def _replan_stuck_runs() -> int:
+    """Runs left in "starting" whose planning job is gone."""
+    queue = django_rq.get_queue("default")
+    count = 0
+    for run_id in ImportRun.objects.filter(status=RunStatus.STARTING).values_list("pk", flat=True):
+        job_id = f"run-plan-{run_id}"
+        if not _job_alive(queue.connection, job_id):
+            from propel_admin.imports.tasks import run_plan_task
+
+            queue.enqueue(run_plan_task, run_id, job_id=job_id)
+            count += 1
+    return count
+
+
+def _resume_cooled_off_runs() -> int:
+    due = ImportRun.objects.filter(status=RunStatus.PAUSED, resume_at__lte=timezone.now())
+    return sum(
+        run_control.run_resume(run_id=pk, user=None) for pk in due.values_list("pk", flat=True)
+    )

@@ -1,0 +1,216 @@
+"""Starting, planning, pausing, resuming, cancelling and finishing a run (services)."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+import django_rq
+from django.conf import settings
+from django.contrib.auth.models import User
+from django.db import transaction
+from django.db.models import F, Max, Q
+from django.utils import timezone
+
+from propel_admin.imports.models import (
+    SEND_ACTIVE,
+    SEND_DONE,
+    Batch,
+    BatchStatus,
+    ContactRow,
+    ImportRun,
+    RowStatus,
+    RunEvent,
+    RunStatus,
+)
+
+logger = logging.getLogger(__name__)
+
+NOT_CHECKED = "Check the rows first: only a finished check can be sent."
+NOTHING_TO_SEND = "No row is ready to send: every row has a problem."
+CANARY_DONE = "The first {count} rows were sent as a trial. Check them, then continue or cancel."
+PLAN_CHUNK = 500  # batches written per transaction while planning
+
+
+class RunNotStartable(ValueError):
+    """The run cannot be started; the message says why."""
+
+
+def _event(run_id: int, user: User | None, action: str, detail: str = "") -> None:
+    RunEvent.objects.create(run_id=run_id, user=user, action=action, detail=detail[:500])
+
+
+def run_start(*, run_id: int, user: User, canary: int | None = None) -> ImportRun:
+    """Start sending a checked run. Starting twice (double click, two tabs) starts it once."""
+    with transaction.atomic():
+        run = ImportRun.objects.select_for_update().get(pk=run_id)
+        if run.status in SEND_ACTIVE or run.status in SEND_DONE:
+            return run
+        if run.status != RunStatus.VALIDATED:
+            raise RunNotStartable(NOT_CHECKED)
+        if run.rows_valid == 0:
+            raise RunNotStartable(NOTHING_TO_SEND)
+        run.status = RunStatus.STARTING
+        run.send_started_by = user
+        run.send_started_at = timezone.now()
+        run.api_url = settings.PROPELLER_API_URL
+        run.batch_size = settings.PROPELLER_BATCH_SIZE
+        run.canary_size = canary if canary and canary < run.rows_valid else None
+        run.rows_to_send = run.rows_valid
+        run.save()
+        detail = f"trial of {run.canary_size} rows first" if run.canary_size else "all valid rows"
+        _event(run.pk, user, "start", f"{detail}, to {run.api_url}")
+        _enqueue_plan_on_commit(run.pk)
+    return run
+
+
+def _enqueue_plan_on_commit(run_id: int) -> None:
+    from propel_admin.imports.tasks import run_plan_task
+
+    def send() -> None:
+        django_rq.get_queue("default").enqueue(run_plan_task, run_id, job_id=f"run-plan-{run_id}")
+
+    transaction.on_commit(send)
+
+
+def run_plan(*, run_id: int) -> None:
+    """Group the run's unplanned ready rows into batches and queue one job per batch.
+
+    Safe to repeat after a crash: it continues with the rows that have no batch yet.
+    """
+    run = ImportRun.objects.get(pk=run_id)
+    if run.status != RunStatus.STARTING:
+        return
+    limit = _canary_limit(run)
+    rows = ContactRow.objects.filter(
+        run=run, status=RowStatus.PENDING, batch__isnull=True
+    ).order_by("row_number")
+    row_numbers = rows.values_list("row_number", flat=True)
+    numbers = list(row_numbers if limit is None else row_numbers[:limit])
+    size = run.batch_size or settings.PROPELLER_BATCH_SIZE
+    next_number = (Batch.objects.filter(run=run).aggregate(n=Max("number"))["n"] or 0) + 1
+    spans = [numbers[i : i + size] for i in range(0, len(numbers), size)]
+    for start in range(0, len(spans), PLAN_CHUNK):
+        with transaction.atomic():
+            for offset, span in enumerate(spans[start : start + PLAN_CHUNK]):
+                batch = Batch.objects.create(
+                    run=run, number=next_number + start + offset, rows=len(span)
+                )
+                ContactRow.objects.filter(
+                    run=run, status=RowStatus.PENDING, batch__isnull=True,
+                    row_number__gte=span[0], row_number__lte=span[-1],
+                ).update(batch=batch)  # fmt: skip
+    with transaction.atomic():
+        changed = ImportRun.objects.filter(pk=run.pk, status=RunStatus.STARTING).update(
+            status=RunStatus.SENDING
+        )
+        if changed:
+            transaction.on_commit(lambda: batches_enqueue(run_id=run.pk))
+    logger.info("run %s planned: %d batches", run.pk, len(spans))
+    if not spans:
+        run_finish_if_done(run_id=run.pk)
+
+
+def _canary_limit(run: ImportRun) -> int | None:
+    """How many more rows the trial may send, or None when there is no trial (any more)."""
+    if not run.canary_size:
+        return None
+    planned = ContactRow.objects.filter(run=run, batch__isnull=False).count()
+    return max(run.canary_size - planned, 0)
+
+
+def batches_enqueue(*, run_id: int, only_due: bool = True) -> int:
+    """Queue a job for each waiting batch of a sending run (ids only)."""
+    from propel_admin.imports.tasks import batch_send_task
+
+    now = timezone.now()
+    waiting = Batch.objects.filter(run_id=run_id, status=BatchStatus.PENDING)
+    if only_due:
+        waiting = waiting.filter(Q(not_before__isnull=True) | Q(not_before__lte=now))
+    ids = list(waiting.order_by("number").values_list("id", flat=True))
+    queue = django_rq.get_queue("default")
+    jobs = [queue.prepare_data(batch_send_task, (i,), job_id=f"batch-{i}") for i in ids]
+    for start in range(0, len(jobs), 1000):
+        queue.enqueue_many(jobs[start : start + 1000])
+    return len(ids)
+
+
+def run_pause(
+    *, run_id: int, user: User | None, reason: str, resume_in: float | None = None
+) -> bool:
+    """Stop taking new batches; in-flight batches finish. False if the run is not sending."""
+    resume_at = timezone.now() + timedelta(seconds=resume_in) if resume_in else None
+    with transaction.atomic():
+        changed = ImportRun.objects.filter(
+            pk=run_id, status__in=[RunStatus.SENDING, RunStatus.STARTING]
+        ).update(status=RunStatus.PAUSED, paused_reason=reason[:500], resume_at=resume_at)
+        if changed:
+            _event(run_id, user, "pause", reason)
+    return bool(changed)
+
+
+def run_resume(*, run_id: int, user: User | None) -> bool:
+    """Carry on sending (after a pause, or after a trial: then the other rows are planned)."""
+    with transaction.atomic():
+        run = ImportRun.objects.select_for_update().get(pk=run_id)
+        if run.status != RunStatus.PAUSED:
+            return False
+        unplanned = ContactRow.objects.filter(
+            run=run, status=RowStatus.PENDING, batch__isnull=True
+        ).exists()
+        run.status = RunStatus.STARTING if unplanned else RunStatus.SENDING
+        if unplanned:
+            run.canary_size = None  # the trial is over: send the rest
+        run.paused_reason = ""
+        run.resume_at = None
+        run.consecutive_failures = 0
+        run.save()
+        _event(run.pk, user, "resume", "" if user else "after the cool-off")
+        if unplanned:
+            _enqueue_plan_on_commit(run.pk)
+        else:
+            transaction.on_commit(lambda: batches_enqueue(run_id=run.pk, only_due=False))
+    return True
+
+
+def run_cancel(*, run_id: int, user: User) -> bool:
+    """Cancel the rows not yet sent; batches already on their way still finish."""
+    with transaction.atomic():
+        run = ImportRun.objects.select_for_update().get(pk=run_id)
+        if run.status not in SEND_ACTIVE:
+            return False
+        waiting = ContactRow.objects.filter(run=run, status=RowStatus.PENDING)
+        count = waiting.update(status=RowStatus.CANCELLED)
+        Batch.objects.filter(run=run, status=BatchStatus.PENDING).update(
+            status=BatchStatus.CANCELLED
+        )
+        run.status = RunStatus.CANCELLED
+        run.rows_cancelled = F("rows_cancelled") + count
+        run.send_finished_at = timezone.now()
+        run.save()
+        _event(run.pk, user, "cancel", f"{count} rows not sent")
+    return True
+
+
+def run_finish_if_done(*, run_id: int) -> None:
+    """Close a sending run once no batch is left, or pause it after its trial."""
+    with transaction.atomic():
+        run = ImportRun.objects.select_for_update().get(pk=run_id)
+        if run.status != RunStatus.SENDING:
+            return
+        if Batch.objects.filter(
+            run=run, status__in=[BatchStatus.PENDING, BatchStatus.SENDING]
+        ).exists():
+            return
+        unplanned = ContactRow.objects.filter(run=run, status=RowStatus.PENDING, batch__isnull=True)
+        if run.canary_size and unplanned.exists():
+            run.status = RunStatus.PAUSED
+            run.paused_reason = CANARY_DONE.format(count=run.canary_size)
+            run.save(update_fields=["status", "paused_reason"])
+            _event(run.pk, None, "pause", run.paused_reason)
+            return
+        run.status = RunStatus.FINISHED_FAILURES if run.rows_failed else RunStatus.FINISHED
+        run.send_finished_at = timezone.now()
+        run.rate_limited_until = None
+        run.save(update_fields=["status", "send_finished_at", "rate_limited_until"])
+    logger.info("run %s finished: %s", run_id, run.status)
