@@ -15,6 +15,8 @@ os.environ.setdefault("LOG_LEVEL", "WARNING")
 
 BENCHMARKS = {
     "client": "benchmarks.client_throughput",
+    "pipeline": "benchmarks.pipeline",
+    "sending": "benchmarks.sending",
 }
 
 
@@ -31,7 +33,7 @@ def main(names: list[str]) -> int:
     for name in chosen:
         module = importlib.import_module(BENCHMARKS[name])
         started = time.perf_counter()
-        print(f"== {name}: {module.__doc__.strip().splitlines()[0]}")
+        print(f"== {name}: {(module.__doc__ or name).strip().splitlines()[0]}")
         ok = module.run()
         print(f"   ({time.perf_counter() - started:.1f}s) {'goal met' if ok else 'GOAL MISSED'}\n")
         failed += 0 if ok else 1

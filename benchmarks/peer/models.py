@@ -37,5 +37,7 @@ class PeerContact(models.Model):
     language = models.CharField(max_length=255, blank=True)
     source_id = models.CharField(max_length=255, blank=True)
 
+    objects: models.Manager[PeerContact] = models.Manager()
+
     def __str__(self) -> str:
         return f"Peer contact {self.contact_id}"

@@ -26,6 +26,7 @@ def run_progress(*, run: ImportRun) -> dict[str, Any]:
     context: dict[str, Any] = {"run": run, "propeller_api_url": settings.PROPELLER_API_URL,
                                "batch_size": settings.PROPELLER_BATCH_SIZE}  # fmt: skip
     if not (run.is_sending or run.is_done):
+        context["canary_default"] = max(1, min(100, run.rows_valid // 10 or 1))
         return context
     done = run.rows_done
     total = max(run.rows_to_send, 1)

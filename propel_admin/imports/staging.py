@@ -28,7 +28,7 @@ class RowWriter:
         self,
         run_id: int,
         *,
-        chunk_size: int = 2000,
+        chunk_size: int = 10_000,
         on_flush: Callable[[list[StagedRow]], None] | None = None,
     ) -> None:
         self.run_id = run_id
@@ -55,7 +55,7 @@ class RowWriter:
                 _dumps(payload) if payload is not None else None,
                 contact_id,
                 status,
-                _dumps(errors),
+                _dumps(errors) if errors else "[]",
             )
         )
         if len(self._rows) >= self.chunk_size:

@@ -29,7 +29,9 @@ from .zipsafe import check_prologs, damaged, member_chunks, open_archive
 
 # A cell reference beyond column SF (MAX_COLUMNS = 500): calamine would allocate every
 # row that wide, so such a sheet is refused before calamine opens it.
-WIDE_REFERENCE = re.compile(rb'\sr=["\']((?:[A-Z]{3}|[T-Z][A-Z]|S[G-Z]))[0-9]')
+# Starts with the literal `r=` so the regex engine can scan fast; the byte before must be
+# white space (checked in code: a leading \s made this scan 5x slower).
+WIDE_REFERENCE = re.compile(rb'r=["\']((?:[A-Z]{3}|[T-Z][A-Z]|S[G-Z]))[0-9]')
 ERROR_CELL = re.compile(rb"<(?:\w+:)?c\s[^>]*?\bt=[\"']e[\"'][^>]*(?<!/)>(.*?)</(?:\w+:)?c>", re.S)
 REFERENCE = re.compile(rb"\br=[\"']([A-Z]+[0-9]+)[\"']")
 CACHED_VALUE = re.compile(rb"<(?:\w+:)?v>([^<]*)<")
@@ -112,7 +114,14 @@ def scan_sheet(chunks: Iterator[bytes], report: ReadReport) -> None:
 
 
 def _scan_segment(segment: bytes, report: ReadReport) -> None:
-    wide = WIDE_REFERENCE.search(segment)
+    wide = next(
+        (
+            m
+            for m in WIDE_REFERENCE.finditer(segment)
+            if m.start() and segment[m.start() - 1] in b" \t\r\n"
+        ),
+        None,
+    )
     if wide:
         count = column_index(wide.group(1).decode()) + 1
         raise FileRejected(

@@ -31,9 +31,12 @@ def _database_url() -> str:
     return f"postgres://{s['USER']}@{s['HOST']}:{s['PORT']}/{name}"
 
 
-def _run(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
+def _run(
+    tmp_path: Path, *args: str, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     env = {
         **os.environ,
+        **(env or {}),
         "DATABASE_URL": _database_url(),
         "MEDIA_ROOT": str(tmp_path / "media"),
         "LOG_LEVEL": "WARNING",
@@ -106,7 +109,25 @@ def test_bad_options_are_rejected_clearly(
     assert result.stderr.startswith(reason)
 
 
-def test_sending_is_refused_until_runs_exist(tmp_path: Path, contacts: Path, operator) -> None:  # type: ignore[no-untyped-def]
-    result = _run(tmp_path, str(contacts), "--user", "olivia")
-    assert result.returncode == 1
-    assert "add --dry-run" in result.stderr
+def test_without_dry_run_it_sends_and_follows_the_run(
+    tmp_path: Path,
+    contacts: Path,
+    operator,
+    sandbox,
+    redis_conn,  # type: ignore[no-untyped-def]
+) -> None:
+    env = {
+        "PROPELLER_API_URL": sandbox.api_url,
+        "PROPELLER_TOKEN_URL": sandbox.token_url,
+        "PROPELLER_CLIENT_ID": sandbox.client_id,
+        "PROPELLER_CLIENT_SECRET": sandbox.client_secret,
+    }
+    result = _run(tmp_path, str(contacts), "--user", "olivia", "--wait", "--json",
+                  "--constant", "parent.id=7", env=env)  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    summary = json.loads(result.stdout)
+    assert summary["status"] == "finished"
+    assert (summary["sent"], summary["created"], summary["updated"]) == (2, 2, 0)
+    assert (summary["failed"], summary["invalid"], summary["cancelled"]) == (0, 1, 0)
+    assert sandbox.get_contact(501)["firstName"] == "Ann"
+    assert "no RQ worker is running" in result.stderr

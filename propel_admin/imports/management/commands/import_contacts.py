@@ -11,19 +11,16 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.core.files import File
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import BaseCommand, CommandParser
 
 from propel_admin.core import health
-from propel_admin.imports import mapping_edit, services, validation
+from propel_admin.imports import mapping_edit, run_control, services, validation
 from propel_admin.imports.models import ImportRun, MappingTemplate, RunStatus, Upload
+from propel_admin.imports.reconcile import reconcile
 from propel_admin.mapping import MappingSpec, MappingSpecError, field_by_key
 from propel_admin.parsing import FileRejected, ReadOptions
 
 EXIT_REJECTED = 2
-SEND_NOT_YET = (
-    "sending to Propeller is not available from the command line yet; "
-    "add --dry-run to check the file"
-)
 
 
 class Rejected(Exception):
@@ -32,8 +29,9 @@ class Rejected(Exception):
 
 class Command(BaseCommand):
     help = (
-        "Upload a contact file, map it (a template, --map, or automatic suggestions) and "
-        "check every row. Exit 0 when the file was read, 2 when it was rejected, 1 otherwise."
+        "Upload a contact file, map it (a template, --map, or automatic suggestions), check "
+        "every row and, without --dry-run, send the valid rows to Propeller (--wait follows "
+        "the run). Exit 0 when the file was read, 2 when it was rejected, 1 otherwise."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -66,13 +64,12 @@ class Command(BaseCommand):
             self._print(summary)
 
     def _run(self, options: dict[str, Any]) -> dict[str, Any]:
-        if not options["dry_run"]:
-            raise CommandError(SEND_NOT_YET)
         user = _user(options["user"])
         upload = _upload(Path(options["file"]), user, options["sheet"], options["header_row"])
         spec = _mapping(upload, options["template"], options["map"], options["constant"])
-        # Without a worker to pick it up, --wait checks the rows in this process.
-        here = options["wait"] and not health.check_workers().ok
+        sending = not options["dry_run"]
+        # Without a worker to pick the jobs up, the work is done in this process.
+        here = (options["wait"] or sending) and not health.check_workers().ok
         try:
             run = validation.run_create(upload=upload, user=user, enqueue=not here)
         except (validation.MappingNotReady, MappingSpecError) as exc:
@@ -80,19 +77,45 @@ class Command(BaseCommand):
         if here:
             self.stderr.write("no RQ worker is running: checking the rows in this process")
             validation.run_validate(run_id=run.pk)
-        if options["wait"]:
-            run = _wait(run)
+        if options["wait"] or sending:
+            run = _wait(run)  # sending needs the finished check
+        if sending and run.status == RunStatus.VALIDATED and run.rows_valid:
+            run = run_control.run_start(run_id=run.pk, user=user)
+            if options["wait"]:
+                run = self._follow(run, here=here, quiet=options["json"])
         return _summary(upload, spec, run)
+
+    def _follow(self, run: ImportRun, *, here: bool, quiet: bool) -> ImportRun:
+        """Print progress until the run is done (or paused); work the queue if no one else."""
+        last = ""
+        while True:
+            if here:
+                _work_queue_once()
+            run.refresh_from_db()
+            line = f"{run.get_status_display()}: {run.rows_done} of {run.rows_to_send} rows done"
+            if line != last and not quiet:
+                self.stderr.write(line)
+                last = line
+            if run.is_done or run.status == RunStatus.PAUSED:
+                return run
+            time.sleep(0.5)
 
     def _print(self, summary: dict[str, Any]) -> None:
         self.stdout.write(
             f"Upload #{summary['upload_id']}, run #{summary['run_id']}: {summary['status']}"
         )
-        if summary["status"] == RunStatus.VALIDATED:
+        if summary["status"] != RunStatus.REJECTED:
             counts = f"{summary['valid']} ready to send, {summary['invalid']} with problems"
             self.stdout.write(f"{summary['rows']} rows: {counts}")
             for message, count in summary["errors"].items():
                 self.stdout.write(f"  {count:>7}  {message}")
+        if summary["sent"] or summary["cancelled"]:
+            self.stdout.write(
+                f"Sent {summary['sent']}: {summary['created']} created, {summary['updated']} "
+                f"updated, {summary['failed']} failed; {summary['cancelled']} cancelled"
+            )
+        if summary["paused_reason"]:
+            self.stdout.write(f"Paused: {summary['paused_reason']}")
 
 
 def _user(username: str) -> Any:
@@ -168,6 +191,16 @@ def _wait(run: ImportRun) -> ImportRun:
         time.sleep(0.5)
 
 
+def _work_queue_once() -> None:
+    """A real RQ worker in burst mode, in this process, plus a reconciler pass."""
+    import django_rq
+    from rq import SimpleWorker
+
+    reconcile()
+    queue = django_rq.get_queue("default")
+    SimpleWorker([queue], connection=queue.connection).work(burst=True, logging_level="WARNING")
+
+
 def _summary(upload: Upload, spec: MappingSpec, run: ImportRun) -> dict[str, Any]:
     if run.status == RunStatus.REJECTED:
         raise Rejected(run.error)
@@ -182,4 +215,10 @@ def _summary(upload: Upload, spec: MappingSpec, run: ImportRun) -> dict[str, Any
         "constants": dict(spec.constants),
         "errors": {g["message"]: g["count"] for g in run.error_groups},
         "warnings": run.warnings,
+        "sent": run.rows_created + run.rows_updated + run.rows_failed,
+        "created": run.rows_created,
+        "updated": run.rows_updated,
+        "failed": run.rows_failed,
+        "cancelled": run.rows_cancelled,
+        "paused_reason": run.paused_reason,
     }

@@ -1,0 +1,55 @@
+"""Real RQ worker processes for tests, on the test database and the test Redis."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from django.db import connection
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_database_url() -> str:
+    """DATABASE_URL of the database this test process uses (SQLite file or PostgreSQL)."""
+    s = connection.settings_dict
+    if connection.vendor == "sqlite":
+        return f"sqlite:///{s['NAME']}"
+    auth = s["USER"] + (f":{s['PASSWORD']}" if s.get("PASSWORD") else "")
+    return f"postgres://{auth}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{s['NAME']}"
+
+
+def worker_env(sandbox: object | None = None, **extra: str) -> dict[str, str]:
+    env = {**os.environ, "DATABASE_URL": test_database_url(), "LOG_LEVEL": "WARNING", **extra}
+    if sandbox is not None:
+        env.update(
+            PROPELLER_API_URL=sandbox.api_url,  # type: ignore[attr-defined]
+            PROPELLER_TOKEN_URL=sandbox.token_url,  # type: ignore[attr-defined]
+            PROPELLER_CLIENT_ID=sandbox.client_id,  # type: ignore[attr-defined]
+            PROPELLER_CLIENT_SECRET=sandbox.client_secret,  # type: ignore[attr-defined]
+        )
+    return env
+
+
+@contextmanager
+def worker_process(
+    env: dict[str, str], *, burst: bool = False
+) -> Iterator[subprocess.Popen[bytes]]:
+    """`manage.py rqworker` as the product runs it; stopped (or killed) on exit."""
+    args = [sys.executable, "manage.py", "rqworker", "default",
+            "--worker-class", "rq.worker.SimpleWorker", *(["--burst"] if burst else [])]  # fmt: skip
+    process = subprocess.Popen(args, cwd=ROOT, env=env, stdout=subprocess.DEVNULL)
+    try:
+        yield process
+    finally:
+        if process.poll() is None:
+            process.terminate()
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
