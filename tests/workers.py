@@ -40,8 +40,8 @@ def worker_process(
     env: dict[str, str], *, burst: bool = False
 ) -> Iterator[subprocess.Popen[bytes]]:
     """`manage.py rqworker` as the product runs it; stopped (or killed) on exit."""
-    args = [sys.executable, "manage.py", "rqworker", "default",
-            "--worker-class", "rq.worker.SimpleWorker", *(["--burst"] if burst else [])]  # fmt: skip
+    args = [sys.executable, "manage.py", "rqworker", "default"]
+    args += ["--worker-class", "rq.worker.SimpleWorker", *(["--burst"] if burst else [])]
     process = subprocess.Popen(args, cwd=ROOT, env=env, stdout=subprocess.DEVNULL)
     try:
         yield process

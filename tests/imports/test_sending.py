@@ -36,7 +36,8 @@ def _checked_run(
     client.post(reverse("imports:upload-check", args=[upload.pk]))
     run_worker()
     run = ImportRun.objects.order_by("-id").first()
-    assert run is not None and run.status == RunStatus.VALIDATED
+    assert run is not None
+    assert run.status == RunStatus.VALIDATED
     return run
 
 
@@ -67,7 +68,8 @@ def test_every_valid_row_reaches_propeller_with_its_outcome(
     failed = ContactRow.objects.get(run=run, status=RowStatus.FAILED)
     assert failed.message == "Parent resource [Company] with id [999999] not found"
     created = ContactRow.objects.get(run=run, row_number=2)
-    assert created.status == RowStatus.CREATED and created.propeller_id
+    assert created.status == RowStatus.CREATED
+    assert created.propeller_id
     stored = sandbox.get_contact(1000)
     assert stored["email"] == "p0@example.com"
     assert stored["parent"] == {"id": 1}
