@@ -28,6 +28,7 @@ logger = logging.getLogger(__name__)
 
 PR_SET_PDEATHSIG = 1
 STOP_TIMEOUT = 15.0
+MAX_RESTARTS = 20
 SANDBOX_READY_PREFIX = "Propeller sandbox listening on "
 
 
@@ -44,6 +45,8 @@ def _die_with_parent() -> None:  # pragma: no cover - runs in the child before e
 class Child:
     name: str
     process: subprocess.Popen[bytes]
+    args: list[str] | None = None  # set for children that are started again if they die
+    restarts: int = 0
 
 
 @dataclass
@@ -56,7 +59,14 @@ class Stack:
     children: list[Child] = field(default_factory=list)
     _stopping: threading.Event = field(default_factory=threading.Event)
 
-    def spawn(self, name: str, args: Sequence[str], *, stdout: int | None = None) -> Child:
+    def spawn(
+        self,
+        name: str,
+        args: Sequence[str],
+        *,
+        stdout: int | None = None,
+        restartable: bool = False,
+    ) -> Child:
         process = subprocess.Popen(
             list(args),
             env=self.env,
@@ -65,7 +75,7 @@ class Stack:
             start_new_session=True,
             preexec_fn=_die_with_parent,
         )
-        child = Child(name, process)
+        child = Child(name, process, list(args) if restartable else None)
         self.children.append(child)
         return child
 
@@ -95,10 +105,11 @@ class Stack:
         for number in range(1, count + 1):
             args = [self.python, str(self.manage), "rqworker", "default", "--with-scheduler",
                     "--worker-class", "rq.worker.SimpleWorker"]  # fmt: skip
-            self.spawn(f"worker {number}", args)
+            self.spawn(f"worker {number}", args, restartable=True)
 
     def start_reconciler(self) -> None:
-        self.spawn("reconciler", [self.python, str(self.manage), "reconcile_runs"])
+        args = [self.python, str(self.manage), "reconcile_runs"]
+        self.spawn("reconciler", args, restartable=True)
 
     def start_web(self, host: str, port: int) -> None:
         require_free_port(host, port, "PORT")
@@ -113,15 +124,33 @@ class Stack:
         wait_for_port(host, port, timeout=30.0, alive=self.children[-1].process)
 
     def wait(self) -> int:
-        """Block until a signal arrives (exit 0) or a child dies (exit 1)."""
+        """Block until a signal arrives (exit 0) or a vital child dies (exit 1).
+
+        A worker or the reconciler that dies is started again (a batch it held is sent
+        again once its lease runs out); Redis, the sandbox or the web server dying stops
+        everything.
+        """
         while not self._stopping.is_set():
-            for child in self.children:
+            for index, child in enumerate(self.children):
                 code = child.process.poll()
-                if code is not None:
-                    print(f"\n{child.name} stopped unexpectedly (exit status {code}); stopping.")
-                    return 1
+                if code is None:
+                    continue
+                if child.args and child.restarts < MAX_RESTARTS:
+                    print(f"{child.name} stopped (exit status {code}); starting it again.")
+                    self.children[index] = self._restart(child)
+                    continue
+                print(f"\n{child.name} stopped unexpectedly (exit status {code}); stopping.")
+                return 1
             self._stopping.wait(0.5)
         return 0
+
+    def _restart(self, child: Child) -> Child:
+        """The same command again, in the same place in the stopping order."""
+        assert child.args is not None
+        again = self.spawn(child.name, child.args, restartable=True)
+        self.children.remove(again)
+        again.restarts = child.restarts + 1
+        return again
 
     def request_stop(self, *_: object) -> None:
         self._stopping.set()

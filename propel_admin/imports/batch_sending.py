@@ -16,7 +16,7 @@ from datetime import timedelta
 
 import django_rq
 from django.conf import settings
-from django.db import close_old_connections, transaction
+from django.db import close_old_connections, connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
@@ -108,6 +108,16 @@ def batch_send(*, batch_id: int) -> None:
     if claim is None:
         return
     batch = Batch.objects.select_related("run").get(pk=batch_id)
+    try:
+        _send_in_slot(batch, claim)
+    except BaseException:
+        # Redis away, a bug: give the batch back now instead of when its lease runs out.
+        _release(batch, claim, delay=0)
+        raise
+    run_control.run_finish_if_done(run_id=batch.run_id)
+
+
+def _send_in_slot(batch: Batch, claim: str) -> None:
     throttle = _throttle()
     slot = _take_slot(throttle)
     if slot is None:
@@ -117,7 +127,6 @@ def batch_send(*, batch_id: int) -> None:
         _send(batch, claim, throttle)
     finally:
         throttle.release_slot(slot)
-    run_control.run_finish_if_done(run_id=batch.run_id)
 
 
 def _claim(batch_id: int) -> str | None:
@@ -162,7 +171,9 @@ def _wait_for_rate(throttle: Throttle) -> None:
 
 def _send(batch: Batch, claim: str, throttle: Throttle) -> None:
     rows = list(
-        ContactRow.objects.filter(batch=batch, status=RowStatus.SENDING).order_by("row_number")
+        ContactRow.objects.filter(batch=batch, status=RowStatus.SENDING)
+        .only("pk", "row_number", "payload", "status")
+        .order_by("row_number")
     )
     outcome = Outcome(rows)
     started = time.monotonic()
@@ -247,14 +258,28 @@ def _record(batch: Batch, claim: str, outcome: Outcome, seconds: float) -> None:
         if not owned:  # our lease ran out and another worker has the batch now
             logger.warning("batch %s: lease lost before recording; dropping this outcome", batch.pk)
             return
-        fields = ["status", "action", "propeller_id", "message", "response_excerpt"]
-        ContactRow.objects.bulk_update(outcome.changed, fields, batch_size=500)
+        _save_rows(outcome.changed)
         ImportRun.objects.filter(pk=batch.run_id).update(
             rows_created=F("rows_created") + outcome.created,
             rows_updated=F("rows_updated") + outcome.updated,
             rows_failed=F("rows_failed") + outcome.failed,
             consecutive_failures=0,
         )
+
+
+def _save_rows(rows: list[ContactRow]) -> None:
+    """One parameterised UPDATE per row in one executemany: bulk_update's CASE
+    expressions cost ~50 ms of Python per 100 rows, while holding the write lock."""
+    table = ContactRow._meta.db_table
+    sql = (
+        f"UPDATE {table} SET status = %s, action = %s, propeller_id = %s, "  # noqa: S608
+        "message = %s, response_excerpt = %s WHERE id = %s"
+    )
+    params = [
+        (r.status, r.action, r.propeller_id, r.message, r.response_excerpt, r.pk) for r in rows
+    ]
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, params)
 
 
 def _backoff(attempts: int) -> float:
@@ -265,7 +290,7 @@ def _release(batch: Batch, claim: str, *, delay: float) -> None:
     """Give the batch back unsent; it is picked up again after `delay` seconds."""
     not_before = timezone.now() + timedelta(seconds=delay) if delay else None
     with transaction.atomic():
-        owned = Batch.objects.filter(pk=batch.pk, claim=claim).update(
+        owned = Batch.objects.filter(pk=batch.pk, claim=claim, status=BatchStatus.SENDING).update(
             status=BatchStatus.PENDING, claim="", lease_until=None, not_before=not_before
         )
         if owned:

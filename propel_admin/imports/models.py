@@ -184,7 +184,11 @@ class Batch(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["run", "number"], name="batch_run_number"),
         ]
-        indexes = [models.Index(fields=["status", "lease_until"], name="batch_status_lease")]
+        indexes = [
+            models.Index(fields=["status", "lease_until"], name="batch_status_lease"),
+            models.Index(fields=["run", "status", "number"], name="batch_run_status"),
+            models.Index(fields=["run", "-sent_at"], name="batch_run_recent"),
+        ]
 
     def __str__(self) -> str:
         return f"Batch {self.number} of run #{self.run_id}"

@@ -31,6 +31,10 @@ from propel_admin.imports.models import (
 logger = logging.getLogger(__name__)
 
 ALIVE = {JobStatus.QUEUED, JobStatus.STARTED, JobStatus.SCHEDULED, JobStatus.DEFERRED}
+# A pending batch is, by the database's word, being sent by no one: a job RQ still calls
+# "started" either claims it within moments (a second job is then a no-op) or died with
+# its worker, which RQ notices only after its heartbeat TTL and a maintenance pass.
+BATCH_ALIVE = ALIVE - {JobStatus.STARTED}
 MAX_CHECKS = 5000
 
 
@@ -85,7 +89,11 @@ def _requeue_lost_batches() -> int:
         run__status=RunStatus.SENDING,
     ).values_list("pk", flat=True)[:MAX_CHECKS]
     queue = django_rq.get_queue("default")
-    lost = [batch_id for batch_id in due if not _job_alive(queue.connection, f"batch-{batch_id}")]
+    lost = [
+        batch_id
+        for batch_id in due
+        if not _job_alive(queue.connection, f"batch-{batch_id}", alive=BATCH_ALIVE)
+    ]
     if lost:
         from propel_admin.imports.tasks import batch_send_task
 
@@ -94,12 +102,12 @@ def _requeue_lost_batches() -> int:
     return len(lost)
 
 
-def _job_alive(connection: object, job_id: str) -> bool:
+def _job_alive(connection: object, job_id: str, alive: set[JobStatus] = ALIVE) -> bool:
     try:
         job = Job.fetch(job_id, connection=connection)  # type: ignore[arg-type]
     except NoSuchJobError:
         return False
-    return job.get_status(refresh=False) in ALIVE
+    return job.get_status(refresh=False) in alive
 
 
 def _replan_stuck_runs() -> int:

@@ -8,7 +8,7 @@ from datetime import timedelta
 import django_rq
 from django.conf import settings
 from django.contrib.auth.models import User
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F, Max, Q
 from django.utils import timezone
 
@@ -91,15 +91,11 @@ def run_plan(*, run_id: int) -> None:
     next_number = (Batch.objects.filter(run=run).aggregate(n=Max("number"))["n"] or 0) + 1
     spans = [numbers[i : i + size] for i in range(0, len(numbers), size)]
     for start in range(0, len(spans), PLAN_CHUNK):
-        with transaction.atomic():
-            for offset, span in enumerate(spans[start : start + PLAN_CHUNK]):
-                batch = Batch.objects.create(
-                    run=run, number=next_number + start + offset, rows=len(span)
-                )
-                ContactRow.objects.filter(
-                    run=run, status=RowStatus.PENDING, batch__isnull=True,
-                    row_number__gte=span[0], row_number__lte=span[-1],
-                ).update(batch=batch)  # fmt: skip
+        try:
+            _plan_chunk(run, spans[start : start + PLAN_CHUNK], next_number + start)
+        except IntegrityError:  # another planner got there first; it carries on
+            logger.info("run %s: planned concurrently elsewhere; stopping here", run.pk)
+            return
     with transaction.atomic():
         changed = ImportRun.objects.filter(pk=run.pk, status=RunStatus.STARTING).update(
             status=RunStatus.SENDING
@@ -109,6 +105,16 @@ def run_plan(*, run_id: int) -> None:
     logger.info("run %s planned: %d batches", run.pk, len(spans))
     if not spans:
         run_finish_if_done(run_id=run.pk)
+
+
+def _plan_chunk(run: ImportRun, spans: list[list[int]], first_number: int) -> None:
+    with transaction.atomic():
+        for offset, span in enumerate(spans):
+            batch = Batch.objects.create(run=run, number=first_number + offset, rows=len(span))
+            ContactRow.objects.filter(
+                run=run, status=RowStatus.PENDING, batch__isnull=True,
+                row_number__gte=span[0], row_number__lte=span[-1],
+            ).update(batch=batch)  # fmt: skip
 
 
 def _canary_limit(run: ImportRun) -> int | None:
@@ -169,6 +175,8 @@ def run_resume(*, run_id: int, user: User | None) -> bool:
         if unplanned:
             _enqueue_plan_on_commit(run.pk)
         else:
+            # Resume means now: batches still waiting out a backoff would refuse their job.
+            Batch.objects.filter(run=run, status=BatchStatus.PENDING).update(not_before=None)
             transaction.on_commit(lambda: batches_enqueue(run_id=run.pk, only_due=False))
     return True
 
@@ -194,6 +202,9 @@ def run_cancel(*, run_id: int, user: User) -> bool:
 
 def run_finish_if_done(*, run_id: int) -> None:
     """Close a sending run once no batch is left, or pause it after its trial."""
+    unfinished = [BatchStatus.PENDING, BatchStatus.SENDING]
+    if Batch.objects.filter(run_id=run_id, status__in=unfinished).exists():
+        return  # the common case, answered without taking a write lock
     with transaction.atomic():
         run = ImportRun.objects.select_for_update().get(pk=run_id)
         if run.status != RunStatus.SENDING:

@@ -8,7 +8,7 @@ from django.conf import settings
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from propel_admin.imports.models import Batch, ImportRun, RunEvent, Upload
+from propel_admin.imports.models import Batch, ImportRun, RunEvent, RunStatus, Upload
 
 
 def upload_list(*, limit: int = 50) -> QuerySet[Upload]:
@@ -39,7 +39,7 @@ def run_progress(*, run: ImportRun) -> dict[str, Any]:
     context.update(
         percent=int(100 * done / total),
         rate=rate,
-        eta_seconds=int(remaining / rate) if rate and run.is_sending else None,
+        eta_seconds=int(remaining / rate) if rate and run.status == RunStatus.SENDING else None,
         waiting=max(remaining, 0),
         batches=Batch.objects.filter(run=run)
         .exclude(sent_at__isnull=True)

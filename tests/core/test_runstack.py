@@ -41,6 +41,26 @@ def _descendants(pid: int) -> set[int]:
     return found
 
 
+def _children_of(pid: int) -> set[int]:
+    found = set()
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == pid and fields[0] != "Z":
+                found.add(int(entry.name))
+    return found
+
+
+def _cmdline(pid: int) -> bytes:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return b""
+
+
 def _alive(pid: int) -> bool:
     try:
         state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
@@ -117,7 +137,7 @@ def test_make_run_serves_is_healthy_and_ctrl_c_leaves_nothing_behind(stack: Stac
     assert "Log in as 'first-admin' with password '" in banner
     assert stack.process is not None
     children = _descendants(stack.process.pid)
-    assert len(children) >= 4  # redis, sandbox, worker, web (+ gunicorn workers)
+    assert len(children) >= 5  # redis, sandbox, worker, reconciler, web (+ gunicorn workers)
 
     health = _wait_healthy(stack.port)
     assert health.status_code == 200, health.text
@@ -129,8 +149,24 @@ def test_make_run_serves_is_healthy_and_ctrl_c_leaves_nothing_behind(stack: Stac
     )
     assert css.status_code == 200
 
+    # A worker killed outright is started again; the rest keeps running.
+    workers = [p for p in _children_of(stack.process.pid) if b"rqworker" in _cmdline(p)]
+    assert len(workers) == 1  # the worker itself, not its scheduler process
+    os.kill(workers[0], signal.SIGKILL)
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        again = [p for p in _children_of(stack.process.pid) if b"rqworker" in _cmdline(p)]
+        if again and again != workers:
+            break
+        time.sleep(0.2)
+    assert again, "the killed worker was not started again"
+    assert again != workers
+    assert stack.process.poll() is None
+    children |= _descendants(stack.process.pid)
+
     assert stack.stop() == 0
     assert "Stopped." in "".join(stack.output)
+    assert "worker 1 stopped (exit status -9); starting it again." in "".join(stack.output)
     left = [pid for pid in children if _alive(pid)]
     assert left == [], f"processes left behind: {left}"
 
