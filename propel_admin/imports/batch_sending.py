@@ -172,7 +172,17 @@ def _wait_for_rate(throttle: Throttle) -> None:
 def _send(batch: Batch, claim: str, throttle: Throttle) -> None:
     rows = list(
         ContactRow.objects.filter(batch=batch, status=RowStatus.SENDING)
-        .only("pk", "row_number", "payload", "status")
+        # Only what sending reads or writes: a deferred field read later costs a query.
+        .only(
+            "pk",
+            "row_number",
+            "payload",
+            "status",
+            "action",
+            "propeller_id",
+            "message",
+            "response_excerpt",
+        )  # fmt: skip
         .order_by("row_number")
     )
     outcome = Outcome(rows)
