@@ -170,19 +170,11 @@ def _wait_for_rate(throttle: Throttle) -> None:
 
 
 def _send(batch: Batch, claim: str, throttle: Throttle) -> None:
+    # Only what sending reads or writes: a deferred field read later costs a query.
+    fields = ("pk", "row_number", "payload", "status", "action", "propeller_id", "message")
     rows = list(
         ContactRow.objects.filter(batch=batch, status=RowStatus.SENDING)
-        # Only what sending reads or writes: a deferred field read later costs a query.
-        .only(
-            "pk",
-            "row_number",
-            "payload",
-            "status",
-            "action",
-            "propeller_id",
-            "message",
-            "response_excerpt",
-        )  # fmt: skip
+        .only(*fields, "response_excerpt")
         .order_by("row_number")
     )
     outcome = Outcome(rows)
