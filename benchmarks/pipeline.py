@@ -34,6 +34,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from benchmarks.common import scratch_postgres
+
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
 
@@ -44,7 +46,6 @@ BIG_ROWS = 1_000_000
 XLSX_SLOPE_ROWS = 200_000  # a 1M-row workbook takes openpyxl ~2 minutes to write
 GOAL_CSV_SQLITE, GOAL_CSV_PG, GOAL_XLSX, GOAL_PEER_RATIO = 20_000, 15_000, 30_000, 20
 GOAL_BIG_PEAK_MB = 300
-PG_ADMIN_URL = "postgres://postgres@127.0.0.1:5432/test"
 PG_DATABASE = "propel_bench"
 ROOT = Path(__file__).resolve().parent.parent
 CHILD_TIMEOUT = 600
@@ -290,27 +291,6 @@ def _child(args: list[str], env: dict[str, str]) -> dict[str, Any]:
     return result
 
 
-@contextlib.contextmanager
-def scratch_postgres() -> Iterator[str | None]:
-    """A fresh PG_DATABASE, dropped afterwards; None (said aloud) if PostgreSQL is absent."""
-    import psycopg
-
-    drop = f"DROP DATABASE IF EXISTS {PG_DATABASE} WITH (FORCE)"
-    try:
-        admin = psycopg.connect(PG_ADMIN_URL, autocommit=True, connect_timeout=3)
-        admin.execute(drop)
-        admin.execute(f"CREATE DATABASE {PG_DATABASE}")
-    except psycopg.Error as exc:
-        print(f"   PostgreSQL at {PG_ADMIN_URL} does not answer ({exc}); its lines are skipped")
-        yield None
-        return
-    try:
-        yield f"{PG_ADMIN_URL.rsplit('/', 1)[0]}/{PG_DATABASE}"
-    finally:
-        with admin:
-            admin.execute(drop)
-
-
 class Bench:
     """The temporary directory, its files and a migrated SQLite template database."""
 
@@ -355,7 +335,7 @@ def measure_all(bench: Bench, files: dict[str, Path]) -> None:
     pipeline = {name: ["pipeline", str(path)] for name, path in files.items()}
     bench.measure("csv sqlite", pipeline["csv"], bench.sqlite_url())
     bench.measure("xlsx sqlite", pipeline["xlsx"], bench.sqlite_url())
-    with scratch_postgres() as postgres:
+    with scratch_postgres(PG_DATABASE) as postgres:
         if postgres is not None:
             _child(["migrate"], _env(bench.work, postgres))
             bench.measure("csv postgresql", pipeline["csv"], postgres)

@@ -15,7 +15,6 @@ Alone: python -m benchmarks.sending (children: --child migrate|setup|result|prof
 
 from __future__ import annotations
 
-import contextlib
 import cProfile
 import json
 import os
@@ -28,10 +27,11 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from benchmarks.common import scratch_postgres
 
 BATCH = 100
 GOAL_RATIO = 0.9
@@ -42,7 +42,6 @@ SQLITE_CASES = [(0, 1, 20_000), (0, 2, 20_000), (0, 4, 20_000),
 PG_CASES = [(0, 4, 20_000), (200, 4, 8_000)]
 NOOP_JOBS = {"rq.worker.SimpleWorker": 400, "rq.worker.Worker": 150}
 PROFILE_WARM, PROFILE_BATCHES = 5, 50
-PG_ADMIN_URL = "postgres://postgres@127.0.0.1:5432/test"
 PG_DATABASE = "propel_bench_send"
 GATE_KEY = "propel:bench:gate"
 ROOT = Path(__file__).resolve().parent.parent
@@ -390,27 +389,6 @@ def _print_case(label: str, case: Case) -> None:
     )
 
 
-@contextlib.contextmanager
-def scratch_postgres() -> Iterator[str | None]:
-    """A fresh PG_DATABASE, dropped afterwards; None (said aloud) if PostgreSQL is absent."""
-    import psycopg
-
-    drop = f"DROP DATABASE IF EXISTS {PG_DATABASE} WITH (FORCE)"
-    try:
-        admin = psycopg.connect(PG_ADMIN_URL, autocommit=True, connect_timeout=3)
-        admin.execute(drop)
-        admin.execute(f"CREATE DATABASE {PG_DATABASE}")
-    except psycopg.Error as exc:
-        print(f"   PostgreSQL at {PG_ADMIN_URL} does not answer ({exc}); its lines are skipped")
-        yield None
-        return
-    try:
-        yield f"{PG_ADMIN_URL.rsplit('/', 1)[0]}/{PG_DATABASE}"
-    finally:
-        with admin:
-            admin.execute(drop)
-
-
 def measure_all(bench: Bench) -> None:
     print(
         f"   {'database':<10} {'latency':>7} {'w':>2} {'rows':>7} {'secs':>6} {'rows/s':>7} "
@@ -418,7 +396,7 @@ def measure_all(bench: Bench) -> None:
     )
     for latency_ms, workers, rows in SQLITE_CASES:
         bench.measure("sqlite", bench.sqlite_url(), latency_ms, workers, rows)
-    with scratch_postgres() as postgres:
+    with scratch_postgres(PG_DATABASE) as postgres:
         if postgres is not None:
             measure_postgres(bench, postgres)
     print("   ms/bat: worker time per batch (secs x workers / batches); http: Batch.duration_ms;")
