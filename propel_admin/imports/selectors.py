@@ -5,10 +5,18 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
-from django.db.models import QuerySet
+from django.db.models import Count, QuerySet
 from django.utils import timezone
 
-from propel_admin.imports.models import Batch, ImportRun, RunEvent, RunStatus, Upload
+from propel_admin.imports.models import (
+    Batch,
+    ContactRow,
+    ImportRun,
+    RowStatus,
+    RunEvent,
+    RunStatus,
+    Upload,
+)
 
 
 def upload_list(*, limit: int = 50) -> QuerySet[Upload]:
@@ -45,5 +53,17 @@ def run_progress(*, run: ImportRun) -> dict[str, Any]:
         .exclude(sent_at__isnull=True)
         .order_by("-sent_at")[:10],
         events=RunEvent.objects.filter(run=run).select_related("user").order_by("-at")[:10],
+        failure_groups=failure_groups(run=run) if run.is_done and run.rows_failed else [],
     )
     return context
+
+
+def failure_groups(*, run: ImportRun, limit: int = 10) -> list[dict[str, Any]]:
+    """Propeller's messages for the run's failed rows, most frequent first."""
+    rows = ContactRow.objects.filter(run=run, status=RowStatus.FAILED)
+    counted = rows.values("message").annotate(count=Count("id")).order_by("-count", "message")
+    groups = list(counted[:limit])
+    for group in groups:
+        numbers = rows.filter(message=group["message"]).order_by("row_number")
+        group["example_rows"] = list(numbers.values_list("row_number", flat=True)[:5])
+    return groups

@@ -18,6 +18,7 @@ from propel_admin.imports.models import ContactRow
 COLUMNS = ("run_id", "row_number", "cells", "payload", "contact_id", "status", "errors")
 StagedRow = tuple[int, int, str, str | None, int | None, str, str]
 
+
 def _dumps(value: object) -> str:
     """Compact JSON text; orjson is about 4x faster than the json module on this hot path."""
     return orjson.dumps(value).decode()

@@ -74,6 +74,9 @@ def test_every_valid_row_reaches_propeller_with_its_outcome(
     assert stored["email"] == "p0@example.com"
     assert stored["parent"] == {"id": 1}
     assert RunEvent.objects.filter(run=run, action="start").count() == 1
+    page = client.get(reverse("runs:run-detail", args=[run.pk])).content.decode()
+    assert "Why rows failed" in page
+    assert "Parent resource [Company] with id [999999] not found" in page
 
     # The same file again: every contact is now an update.
     again = _checked_run(client, run_worker, rows)
