@@ -226,7 +226,11 @@ class RowStatus(models.TextChoices):
 class ContactRow(models.Model):
     """One data row of the file, staged with its payload and fate. Written in bulk."""
 
-    run = models.ForeignKey(ImportRun, on_delete=models.CASCADE, related_name="rows")
+    # No index of their own for the two keys: the composite indexes below start with them,
+    # and every index slows the staging of a million rows.
+    run = models.ForeignKey(
+        ImportRun, on_delete=models.CASCADE, related_name="rows", db_index=False
+    )
     row_number = models.PositiveIntegerField()  # as the user sees it in the file
     cells = models.JSONField()  # the original cells, in header order
     payload = models.JSONField(null=True)  # what would be / was sent
@@ -234,7 +238,9 @@ class ContactRow(models.Model):
     status = models.CharField(max_length=12, choices=RowStatus.choices)
     errors = models.JSONField(default=list)  # [{field, column, message}]
     # What sending did
-    batch = models.ForeignKey(Batch, null=True, blank=True, on_delete=models.SET_NULL)
+    batch = models.ForeignKey(
+        Batch, null=True, blank=True, on_delete=models.SET_NULL, db_index=False
+    )
     # db_default: staging.RowWriter inserts rows with raw SQL that leaves these out.
     action = models.CharField(max_length=20, blank=True, db_default="")  # create / update
     propeller_id = models.BigIntegerField(null=True, blank=True)
