@@ -14,6 +14,8 @@ urlpatterns = [
     path("<int:run_id>/cancel/", run_views.run_cancel, name="run-cancel"),
     path("<int:run_id>/", run_views.run_detail, name="run-detail"),
     path("<int:run_id>/progress/", run_views.run_progress, name="run-progress"),
+    path("<int:run_id>/rows/", run_views.run_rows, name="run-rows"),
+    path("<int:run_id>/rows/<int:row_number>/", run_views.run_row, name="run-row"),
     path(
         "<int:run_id>/invalid.<str:file_format>",
         run_views.run_invalid_download,

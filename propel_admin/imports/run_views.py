@@ -11,7 +11,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from propel_admin.imports import exports, run_control, selectors
-from propel_admin.imports.models import ImportRun
+from propel_admin.imports.models import ContactRow, ImportRun, RowStatus
 
 
 def _run(run_id: int) -> ImportRun:
@@ -99,3 +99,36 @@ def run_cancel(request: HttpRequest, run_id: int) -> HttpResponse:
 def run_list(request: HttpRequest) -> HttpResponse:
     runs = selectors.run_list()
     return render(request, "runs/run_list.html", {"runs": runs})
+
+
+@require_GET
+def run_rows(request: HttpRequest, run_id: int) -> HttpResponse:
+    """The run's rows: filter by outcome, search by contact id, email or name."""
+    run = _run(run_id)
+    status = request.GET.get("status", "")
+    if status not in RowStatus.values:
+        status = ""
+    query = request.GET.get("q", "")[:200]
+    try:
+        after = max(0, int(request.GET.get("after", "0")))
+    except ValueError:
+        after = 0
+    rows, next_after = selectors.row_page(run=run, status=status, query=query, after=after)
+    context = {
+        "run": run,
+        "rows": [(row, selectors.masked_payload(row.payload)) for row in rows],
+        "next_after": next_after,
+        "status": status,
+        "query": query,
+        "statuses": RowStatus.choices,
+    }
+    return render(request, "runs/run_rows.html", context)
+
+
+@require_GET
+def run_row(request: HttpRequest, run_id: int, row_number: int) -> HttpResponse:
+    run = _run(run_id)
+    row = get_object_or_404(
+        ContactRow.objects.select_related("batch", "run__upload"), run=run, row_number=row_number
+    )
+    return render(request, "runs/run_row.html", selectors.row_detail(row=row))

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from propel_admin.imports.models import (
@@ -67,3 +68,57 @@ def failure_groups(*, run: ImportRun, limit: int = 10) -> list[dict[str, Any]]:
         numbers = rows.filter(message=group["message"]).order_by("row_number")
         group["example_rows"] = list(numbers.values_list("row_number", flat=True)[:5])
     return groups
+
+
+ROWS_PAGE = 50
+MASKED = "•••"
+PII_FIELDS = frozenset({"ssn", "dateOfBirth"})
+
+
+def row_page(
+    *, run: ImportRun, status: str = "", query: str = "", after: int = 0
+) -> tuple[list[ContactRow], int | None]:
+    """One page of the run's rows in file order (keyset on row_number), and the next key."""
+    rows = ContactRow.objects.filter(run=run, row_number__gt=after)
+    if status:
+        rows = rows.filter(status=status)
+    query = query.strip()
+    if query.isdigit():
+        rows = rows.filter(contact_id=int(query))
+    elif "@" in query:
+        rows = rows.filter(payload__email__iexact=query)
+    elif query:
+        rows = rows.filter(
+            Q(payload__firstName__icontains=query) | Q(payload__lastName__icontains=query)
+        )
+    page = list(
+        rows.order_by("row_number").only(
+            "row_number", "status", "contact_id", "payload", "message", "errors", "propeller_id"
+        )[: ROWS_PAGE + 1]
+    )
+    next_after = page[ROWS_PAGE - 1].row_number if len(page) > ROWS_PAGE else None
+    return page[:ROWS_PAGE], next_after
+
+
+def masked_payload(payload: dict[str, Any] | None) -> dict[str, Any]:
+    """The payload with social security numbers and dates of birth hidden."""
+    return {k: (MASKED if k in PII_FIELDS else v) for k, v in (payload or {}).items()}
+
+
+def row_detail(*, row: ContactRow) -> dict[str, Any]:
+    """Everything about one row, PII masked: cells, payload, answer, batch."""
+    run = row.run
+    pii_columns = {
+        c["header"] for c in run.mapping.get("columns", []) if c.get("target") in PII_FIELDS
+    }
+    cells = [
+        (header, MASKED if header in pii_columns and value not in (None, "") else value)
+        for header, value in zip(run.upload.headers, row.cells, strict=False)
+    ]
+    return {
+        "row": row,
+        "run": run,
+        "cells": cells,
+        "payload_json": json.dumps(masked_payload(row.payload), indent=1, ensure_ascii=False),
+        "batch": row.batch,
+    }

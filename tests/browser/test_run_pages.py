@@ -77,6 +77,18 @@ def test_an_operator_starts_a_run_watches_it_pauses_resumes_and_sees_it_finish(
     expect(page.locator("#batches")).to_contain_text("200")
     screenshot(page, "run-finished")
 
+    # What happened to contact 7005?
+    page.get_by_role("link", name="Every row and its outcome").click()
+    page.get_by_label("Contact id, email or name").fill("7005")
+    page.get_by_role("button", name="Show rows").click()
+    expect(page.locator("#rows-table tbody tr")).to_have_count(1)
+    expect(page.locator("#rows-table")).to_contain_text("a5@example.com")
+    screenshot(page, "run-rows")
+    page.locator("#rows-table tbody a").first.click()
+    expect(page.get_by_role("heading", name=re.compile(r"^Row 7: Created"))).to_be_visible()
+    expect(page.locator("#row-payload")).to_contain_text('"id": 7005')
+    screenshot(page, "run-row")
+
     page.get_by_role("link", name="Runs").click()
     expect(page.locator("#runs")).to_contain_text("Finished")
     screenshot(page, "runs-list")

@@ -157,3 +157,47 @@ def test_cancel_stops_the_rows_not_yet_sent(
         ("pause", None),
         ("cancel", "olivia"),
     ]
+
+
+def test_the_rows_page_finds_a_contact_and_the_row_view_hides_pii(
+    client: Client,
+    operator,
+    sandbox,
+    run_worker,  # type: ignore[no-untyped-def]
+) -> None:
+    client.force_login(operator)
+    header = "Contact ID,First name,Email,Company ID,SSN,Date of birth"
+    rows = [
+        "48213,Ann,ann@example.com,1,123-45-6789,28/08/1993",
+        "48214,Bob,bob@example.com,999999,987-65-4321,01/02/1980",
+        *[f"{50000 + i},N{i},n{i}@example.com,1,," for i in range(60)],
+    ]
+    run = _checked_run(client, run_worker, rows, header=header)
+    run_control.run_start(run_id=run.pk, user=operator)
+    run_worker()
+
+    found = client.get(reverse("runs:run-rows", args=[run.pk]), {"q": "48213"}).content.decode()
+    assert "ann@example.com" in found
+    assert "bob@example.com" not in found
+    failed = client.get(
+        reverse("runs:run-rows", args=[run.pk]), {"status": "failed"}
+    ).content.decode()
+    assert "Parent resource [Company] with id [999999] not found" in failed
+    assert "ann@example.com" not in failed
+    by_email = client.get(
+        reverse("runs:run-rows", args=[run.pk]), {"q": "BOB@example.com"}
+    ).content.decode()
+    assert "48214" in by_email
+
+    first = client.get(reverse("runs:run-rows", args=[run.pk])).content.decode()
+    assert "Next rows" in first  # 62 rows, 50 a page
+    second = client.get(reverse("runs:run-rows", args=[run.pk]), {"after": "51"}).content.decode()
+    assert "n59@example.com" in second
+    assert "ann@example.com" not in second
+
+    view = client.get(reverse("runs:run-row", args=[run.pk, 2])).content.decode()
+    assert "Created" in view
+    assert "123-45-6789" not in view
+    assert "28/08/1993" not in view
+    assert "•••" in view
+    assert "ann@example.com" in view
