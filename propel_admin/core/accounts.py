@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import secrets
 from dataclasses import dataclass
 
@@ -28,3 +29,11 @@ def first_account_ensure(*, username: str = "", password: str = "") -> FirstAcco
         secret = password or secrets.token_urlsafe(12)
         User.objects.create_superuser(username=name, email="", password=secret)
     return FirstAccount(name, secret if generated else None, created=True)
+
+
+def first_account_from_env() -> FirstAccount:
+    """first_account_ensure with DJANGO_SUPERUSER_USERNAME / _PASSWORD when they are set."""
+    return first_account_ensure(
+        username=os.environ.get("DJANGO_SUPERUSER_USERNAME", "").strip(),
+        password=os.environ.get("DJANGO_SUPERUSER_PASSWORD", ""),
+    )

@@ -67,7 +67,12 @@ class Stack:
         stdout: int | None = None,
         restartable: bool = False,
     ) -> Child:
-        process = subprocess.Popen(
+        child = Child(name, self._popen(args, stdout), list(args) if restartable else None)
+        self.children.append(child)
+        return child
+
+    def _popen(self, args: Sequence[str], stdout: int | None = None) -> subprocess.Popen[bytes]:
+        return subprocess.Popen(
             list(args),
             env=self.env,
             stdin=subprocess.DEVNULL,
@@ -75,9 +80,6 @@ class Stack:
             start_new_session=True,
             preexec_fn=_die_with_parent,
         )
-        child = Child(name, process, list(args) if restartable else None)
-        self.children.append(child)
-        return child
 
     def start_redis(self, socket_path: Path) -> None:
         try:
@@ -147,10 +149,7 @@ class Stack:
     def _restart(self, child: Child) -> Child:
         """The same command again, in the same place in the stopping order."""
         assert child.args is not None
-        again = self.spawn(child.name, child.args, restartable=True)
-        self.children.remove(again)
-        again.restarts = child.restarts + 1
-        return again
+        return Child(child.name, self._popen(child.args), child.args, child.restarts + 1)
 
     def request_stop(self, *_: object) -> None:
         self._stopping.set()

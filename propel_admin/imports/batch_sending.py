@@ -21,7 +21,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from propel_admin.core.propeller_client import get_propeller_client
-from propel_admin.imports import run_control
+from propel_admin.imports import jobs, run_control
 from propel_admin.imports.models import (
     Batch,
     BatchStatus,
@@ -300,7 +300,7 @@ def _release(batch: Batch, claim: str, *, delay: float) -> None:
                 status=RowStatus.PENDING
             )
     if owned and delay:
-        _enqueue_later(batch.pk, delay)
+        jobs.enqueue_batch_later(batch.pk, delay)
 
 
 def _defer(
@@ -324,13 +324,3 @@ def _defer(
         run_control.run_pause(
             run_id=run.pk, user=None, reason=reason, resume_in=settings.RUN_COOL_OFF_SECONDS
         )
-
-
-def _enqueue_later(batch_id: int, delay: float) -> None:
-    """A scheduled job as a shortcut; the reconciler queues due batches in any case."""
-    from propel_admin.imports.tasks import batch_send_task
-
-    queue = django_rq.get_queue("default")
-    queue.enqueue_in(
-        timedelta(seconds=delay), batch_send_task, batch_id, job_id=f"batch-{batch_id}"
-    )

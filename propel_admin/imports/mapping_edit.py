@@ -49,10 +49,10 @@ def column_samples(upload: Upload) -> list[list[str]]:
     return samples
 
 
-def upload_mapping_suggest(*, upload: Upload) -> None:
-    """Fill in the upload's mapping: a matching template's, else suggestions. Saves."""
+def upload_mapping_suggest(*, upload: Upload, template: MappingTemplate | None = None) -> None:
+    """Fill in the upload's mapping: the given or a matching template's, else suggestions."""
     samples = column_samples(upload)
-    template = template_matching(upload.headers)
+    template = template or template_matching(upload.headers)
     if template is not None:
         remembered = {r["header"]: r["target"] for r in template.mapping.get("columns", [])}
         suggestions = suggest_mapping(upload.headers, samples, remembered=remembered)

@@ -18,7 +18,7 @@ from django.utils import timezone
 from rq.exceptions import NoSuchJobError
 from rq.job import Job, JobStatus
 
-from propel_admin.imports import run_control
+from propel_admin.imports import jobs, run_control
 from propel_admin.imports.models import (
     Batch,
     BatchStatus,
@@ -88,17 +88,13 @@ def _requeue_lost_batches() -> int:
         status=BatchStatus.PENDING,
         run__status=RunStatus.SENDING,
     ).values_list("pk", flat=True)[:MAX_CHECKS]
-    queue = django_rq.get_queue("default")
+    connection = django_rq.get_connection("default")
     lost = [
         batch_id
         for batch_id in due
-        if not _job_alive(queue.connection, f"batch-{batch_id}", alive=BATCH_ALIVE)
+        if not _job_alive(connection, jobs.batch_job_id(batch_id), alive=BATCH_ALIVE)
     ]
-    if lost:
-        from propel_admin.imports.tasks import batch_send_task
-
-        jobs = [queue.prepare_data(batch_send_task, (i,), job_id=f"batch-{i}") for i in lost]
-        queue.enqueue_many(jobs)
+    jobs.enqueue_batches(lost)
     return len(lost)
 
 
@@ -112,14 +108,11 @@ def _job_alive(connection: object, job_id: str, alive: set[JobStatus] = ALIVE) -
 
 def _replan_stuck_runs() -> int:
     """Runs left in "starting" whose planning job is gone."""
-    queue = django_rq.get_queue("default")
+    connection = django_rq.get_connection("default")
     count = 0
     for run_id in ImportRun.objects.filter(status=RunStatus.STARTING).values_list("pk", flat=True):
-        job_id = f"run-plan-{run_id}"
-        if not _job_alive(queue.connection, job_id):
-            from propel_admin.imports.tasks import run_plan_task
-
-            queue.enqueue(run_plan_task, run_id, job_id=job_id)
+        if not _job_alive(connection, jobs.plan_job_id(run_id)):
+            jobs.enqueue_plan(run_id)
             count += 1
     return count
 

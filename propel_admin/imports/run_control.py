@@ -5,13 +5,13 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
-import django_rq
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 from django.db.models import F, Max, Q
 from django.utils import timezone
 
+from propel_admin.imports import jobs
 from propel_admin.imports.models import (
     SEND_ACTIVE,
     SEND_DONE,
@@ -65,12 +65,7 @@ def run_start(*, run_id: int, user: User, canary: int | None = None) -> ImportRu
 
 
 def _enqueue_plan_on_commit(run_id: int) -> None:
-    from propel_admin.imports.tasks import run_plan_task
-
-    def send() -> None:
-        django_rq.get_queue("default").enqueue(run_plan_task, run_id, job_id=f"run-plan-{run_id}")
-
-    transaction.on_commit(send)
+    transaction.on_commit(lambda: jobs.enqueue_plan(run_id))
 
 
 def run_plan(*, run_id: int) -> None:
@@ -127,17 +122,12 @@ def _canary_limit(run: ImportRun) -> int | None:
 
 def batches_enqueue(*, run_id: int, only_due: bool = True) -> int:
     """Queue a job for each waiting batch of a sending run (ids only)."""
-    from propel_admin.imports.tasks import batch_send_task
-
     now = timezone.now()
     waiting = Batch.objects.filter(run_id=run_id, status=BatchStatus.PENDING)
     if only_due:
         waiting = waiting.filter(Q(not_before__isnull=True) | Q(not_before__lte=now))
     ids = list(waiting.order_by("number").values_list("id", flat=True))
-    queue = django_rq.get_queue("default")
-    jobs = [queue.prepare_data(batch_send_task, (i,), job_id=f"batch-{i}") for i in ids]
-    for start in range(0, len(jobs), 1000):
-        queue.enqueue_many(jobs[start : start + 1000])
+    jobs.enqueue_batches(ids)
     return len(ids)
 
 

@@ -12,6 +12,7 @@ from typing import Any
 
 from django.contrib.auth.models import User
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from propel_admin.core.queue import enqueue_on_commit
@@ -177,8 +178,6 @@ def _error_dict(error: FieldError) -> dict[str, Any]:
 
 def _count(run_id: int, rows: list[StagedRow]) -> None:
     """Add a written chunk to the run's counters (inside the chunk's transaction)."""
-    from django.db.models import F
-
     invalid = sum(1 for row in rows if row[5] == RowStatus.INVALID)
     ImportRun.objects.filter(pk=run_id).update(
         rows_read=F("rows_read") + len(rows),

@@ -113,9 +113,8 @@ def upload_read_options(request: HttpRequest, upload_id: int) -> HttpResponse:
     data = form.cleaned_data
     current = upload.read_options
     # A header row the operator did not change is detected again (a new sheet has its own).
-    header_row = data["header_row"]
-    if header_row == current.get("header_row") or (data["sheet"] or None) != current.get("sheet"):
-        header_row = None if header_row == current.get("header_row") else header_row
+    unchanged = data["header_row"] == current.get("header_row")
+    header_row = None if unchanged else data["header_row"]
     options = ReadOptions(
         format=upload.file_format,  # type: ignore[arg-type]
         encoding=data["encoding"] or None,

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from propel_admin.core.accounts import FirstAccount, first_account_ensure
+from propel_admin.core.accounts import FirstAccount, first_account_from_env
 
 
 def login_hint(account: FirstAccount) -> str:
@@ -33,8 +32,4 @@ class Command(BaseCommand):
     )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        account = first_account_ensure(
-            username=os.environ.get("DJANGO_SUPERUSER_USERNAME", "").strip(),
-            password=os.environ.get("DJANGO_SUPERUSER_PASSWORD", ""),
-        )
-        self.stdout.write(login_hint(account))
+        self.stdout.write(login_hint(first_account_from_env()))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import signal
 import sys
 from pathlib import Path
@@ -12,7 +11,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
-from propel_admin.core.accounts import first_account_ensure
+from propel_admin.core.accounts import first_account_from_env
 from propel_admin.core.management.commands.ensure_admin import login_hint
 from propel_admin.core.stack import Stack, StackError
 
@@ -26,10 +25,7 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         call_command("migrate", interactive=False, verbosity=0)
-        account = first_account_ensure(
-            username=os.environ.get("DJANGO_SUPERUSER_USERNAME", "").strip(),
-            password=os.environ.get("DJANGO_SUPERUSER_PASSWORD", ""),
-        )
+        account = first_account_from_env()
         stack = Stack(manage=Path(settings.BASE_DIR) / "manage.py")
         signal.signal(signal.SIGINT, stack.request_stop)
         signal.signal(signal.SIGTERM, stack.request_stop)

@@ -156,12 +156,7 @@ def _mapping(
         template = MappingTemplate.objects.filter(name__iexact=template_name).first()
         if template is None:
             raise Rejected(f"no mapping template named {template_name!r}")
-        remembered = {r["header"]: r["target"] for r in template.mapping.get("columns", [])}
-        data = {**upload.mapping, "constants": dict(template.mapping.get("constants", {}))}
-        data["columns"] = [
-            {**c, "target": remembered.get(c["header"], c["target"])} for c in data["columns"]
-        ]
-        upload.mapping = data
+        mapping_edit.upload_mapping_suggest(upload=upload, template=template)
     spec = MappingSpec.from_dict(upload.mapping)
     data = spec.to_dict()
     for item in maps:
