@@ -11,10 +11,12 @@ from pathlib import Path
 
 from django.db import connection
 
+from propel_admin.sandbox.server import SandboxServer
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def test_database_url() -> str:
+def child_database_url() -> str:
     """DATABASE_URL of the database this test process uses (SQLite file or PostgreSQL)."""
     s = connection.settings_dict
     if connection.vendor == "sqlite":
@@ -23,15 +25,20 @@ def test_database_url() -> str:
     return f"postgres://{auth}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{s['NAME']}"
 
 
-def worker_env(sandbox: object | None = None, **extra: str) -> dict[str, str]:
-    env = {**os.environ, "DATABASE_URL": test_database_url(), "LOG_LEVEL": "WARNING", **extra}
+def sandbox_env(sandbox: SandboxServer) -> dict[str, str]:
+    """The PROPELLER_* settings that point a child process at the sandbox."""
+    return {
+        "PROPELLER_API_URL": sandbox.api_url,
+        "PROPELLER_TOKEN_URL": sandbox.token_url,
+        "PROPELLER_CLIENT_ID": sandbox.client_id,
+        "PROPELLER_CLIENT_SECRET": sandbox.client_secret,
+    }
+
+
+def worker_env(sandbox: SandboxServer | None = None, **extra: str) -> dict[str, str]:
+    env = {**os.environ, "DATABASE_URL": child_database_url(), "LOG_LEVEL": "WARNING", **extra}
     if sandbox is not None:
-        env.update(
-            PROPELLER_API_URL=sandbox.api_url,  # type: ignore[attr-defined]
-            PROPELLER_TOKEN_URL=sandbox.token_url,  # type: ignore[attr-defined]
-            PROPELLER_CLIENT_ID=sandbox.client_id,  # type: ignore[attr-defined]
-            PROPELLER_CLIENT_SECRET=sandbox.client_secret,  # type: ignore[attr-defined]
-        )
+        env.update(sandbox_env(sandbox))
     return env
 
 

@@ -3,6 +3,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+from django.urls import reverse
+
+from propel_admin.imports.models import ImportRun, RunStatus, Upload
 
 
 @pytest.fixture(autouse=True)
@@ -14,3 +19,19 @@ def media_root(settings, tmp_path: Path) -> Path:  # type: ignore[no-untyped-def
 
 def stored_files(media_root: Path) -> list[Path]:
     return [p for p in media_root.rglob("*") if p.is_file()]
+
+
+def checked_run(client: Client, run_worker, rows: list[str], header: str) -> ImportRun:  # type: ignore[no-untyped-def]
+    """Upload a CSV through the page and check it with `run_worker`: a run ready to send."""
+    content = "\n".join([header, *rows]) + "\n"
+    client.post(
+        reverse("imports:upload-list"), {"file": SimpleUploadedFile("c.csv", content.encode())}
+    )
+    upload = Upload.objects.order_by("-id").first()
+    assert upload is not None
+    client.post(reverse("imports:upload-check", args=[upload.pk]))
+    run_worker()
+    run = ImportRun.objects.order_by("-id").first()
+    assert run is not None
+    assert run.status == RunStatus.VALIDATED
+    return run

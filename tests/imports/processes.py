@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from django.db import connection
+from tests.workers import child_database_url, sandbox_env
 
 if TYPE_CHECKING:
     from propel_admin.sandbox.server import SandboxServer
@@ -37,27 +37,16 @@ WORKER_SETTINGS = {
 }
 
 
-def database_url() -> str:
-    """The test database, for a child process."""
-    settings = connection.settings_dict
-    if connection.vendor == "sqlite":
-        return f"sqlite:///{settings['NAME']}"
-    return f"postgres://{settings['USER']}@{settings['HOST']}:{settings['PORT']}/{settings['NAME']}"
-
-
 def child_env(
     *, sandbox: SandboxServer, media_root: Path, redis_url: str, **extra: str
 ) -> dict[str, str]:
     """The environment of a worker: test database, this Redis, the sandbox, short timeouts."""
     return {
         **os.environ,
-        "DATABASE_URL": database_url(),
+        "DATABASE_URL": child_database_url(),
         "REDIS_URL": redis_url,
         "MEDIA_ROOT": str(media_root),
-        "PROPELLER_API_URL": sandbox.api_url,
-        "PROPELLER_TOKEN_URL": sandbox.token_url,
-        "PROPELLER_CLIENT_ID": sandbox.client_id,
-        "PROPELLER_CLIENT_SECRET": sandbox.client_secret,
+        **sandbox_env(sandbox),
         **WORKER_SETTINGS,
         **extra,
     }

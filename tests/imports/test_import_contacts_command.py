@@ -9,7 +9,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from django.db import connection
+
+from tests.workers import child_database_url, sandbox_env
 
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.services]
@@ -22,22 +23,13 @@ CSV = (
 )
 
 
-def _database_url() -> str:
-    """The test database, for the child process."""
-    name = connection.settings_dict["NAME"]
-    if connection.vendor == "sqlite":
-        return f"sqlite:///{name}"
-    s = connection.settings_dict
-    return f"postgres://{s['USER']}@{s['HOST']}:{s['PORT']}/{name}"
-
-
 def _run(
     tmp_path: Path, *args: str, env: dict[str, str] | None = None
 ) -> subprocess.CompletedProcess[str]:
     env = {
         **os.environ,
         **(env or {}),
-        "DATABASE_URL": _database_url(),
+        "DATABASE_URL": child_database_url(),
         "MEDIA_ROOT": str(tmp_path / "media"),
         "LOG_LEVEL": "WARNING",
     }
@@ -116,12 +108,7 @@ def test_without_dry_run_it_sends_and_follows_the_run(
     sandbox,
     redis_conn,  # type: ignore[no-untyped-def]
 ) -> None:
-    env = {
-        "PROPELLER_API_URL": sandbox.api_url,
-        "PROPELLER_TOKEN_URL": sandbox.token_url,
-        "PROPELLER_CLIENT_ID": sandbox.client_id,
-        "PROPELLER_CLIENT_SECRET": sandbox.client_secret,
-    }
+    env = sandbox_env(sandbox)
     result = _run(tmp_path, str(contacts), "--user", "olivia", "--wait", "--json",
                   "--constant", "parent.id=7", env=env)  # fmt: skip
     assert result.returncode == 0, result.stderr
@@ -131,3 +118,32 @@ def test_without_dry_run_it_sends_and_follows_the_run(
     assert (summary["failed"], summary["invalid"], summary["cancelled"]) == (0, 1, 0)
     assert sandbox.get_contact(501)["firstName"] == "Ann"
     assert "no RQ worker is running" in result.stderr
+
+
+def test_a_named_template_is_applied_like_on_the_mapping_page(
+    tmp_path: Path,
+    contacts: Path,
+    operator,
+    redis_conn,  # type: ignore[no-untyped-def]
+) -> None:
+    from propel_admin.imports.mapping_edit import header_signature
+    from propel_admin.imports.models import MappingTemplate
+    from propel_admin.mapping import MappingSpec
+    from propel_admin.mapping.spec import ColumnRule
+
+    spec = MappingSpec(
+        (ColumnRule(0, "Contact ID", "id"), ColumnRule(5, "Telefoon", "phone", phone=True)),
+        {"parent.id": "7"},
+    )
+    MappingTemplate.objects.create(
+        name="Weekly CRM", header_signature=header_signature(["x"]), headers=["x"],
+        mapping=spec.to_dict(), created_by=operator,
+    )  # fmt: skip
+    result = _run(tmp_path, str(contacts), "--user", "olivia", "--dry-run", "--wait", "--json",
+                  "--template", "weekly crm")  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    summary = json.loads(result.stdout)
+    assert summary["mapping"]["Telefoon"] == "phone"
+    assert summary["mapping"]["Contact ID"] == "id"
+    assert summary["constants"] == {"parent.id": "7"}
+    assert (summary["valid"], summary["invalid"]) == (2, 1)

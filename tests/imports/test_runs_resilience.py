@@ -22,11 +22,9 @@ from pathlib import Path
 import pytest
 import redis
 from django.conf import settings as django_settings
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.db.models import Count
 from django.test import Client
-from django.urls import reverse
 from django.utils import timezone
 from rq import Worker
 
@@ -40,10 +38,10 @@ from propel_admin.imports.models import (
     RowStatus,
     RunEvent,
     RunStatus,
-    Upload,
 )
 from propel_admin.sandbox.faults import FaultConfig
 from propel_admin.sandbox.server import SandboxServer
+from tests.imports.conftest import checked_run
 from tests.imports.processes import Processes, child_env, wait_until
 
 pytestmark = [
@@ -110,20 +108,8 @@ def _rows(first_id: int, count: int, company: int | None = None) -> list[str]:
     ]
 
 
-def _checked_run(client: Client, run_worker, rows: list[str]) -> ImportRun:
-    """Upload through the page, check in this process; the run is ready to send."""
-    content = "\n".join([HEADER, *rows]) + "\n"
-    client.post(
-        reverse("imports:upload-list"), {"file": SimpleUploadedFile("c.csv", content.encode())}
-    )
-    upload = Upload.objects.order_by("-id").first()
-    assert upload is not None
-    client.post(reverse("imports:upload-check", args=[upload.pk]))
-    run_worker()
-    run = ImportRun.objects.order_by("-id").first()
-    assert run is not None
-    assert run.status == RunStatus.VALIDATED
-    return run
+def _checked_run(client: Client, run_worker, rows: list[str]) -> ImportRun:  # type: ignore[no-untyped-def]
+    return checked_run(client, run_worker, rows, HEADER)
 
 
 def _describe(run_id: int, children: Processes | None = None) -> str:

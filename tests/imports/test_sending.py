@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
 
@@ -15,30 +14,17 @@ from propel_admin.imports.models import (
     RowStatus,
     RunEvent,
     RunStatus,
-    Upload,
 )
+from tests.imports.conftest import checked_run
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.services]
 
 
-def _checked_run(
-    client: Client,
-    run_worker,
-    rows: list[str],
-    header: str = "Contact ID,First name,Email,Company ID",
-) -> ImportRun:  # type: ignore[no-untyped-def]
-    content = "\n".join([header, *rows]) + "\n"
-    client.post(
-        reverse("imports:upload-list"), {"file": SimpleUploadedFile("c.csv", content.encode())}
-    )
-    upload = Upload.objects.order_by("-id").first()
-    assert upload is not None
-    client.post(reverse("imports:upload-check", args=[upload.pk]))
-    run_worker()
-    run = ImportRun.objects.order_by("-id").first()
-    assert run is not None
-    assert run.status == RunStatus.VALIDATED
-    return run
+HEADER = "Contact ID,First name,Email,Company ID"
+
+
+def _checked_run(client: Client, run_worker, rows: list[str], header: str = HEADER) -> ImportRun:  # type: ignore[no-untyped-def]
+    return checked_run(client, run_worker, rows, header)
 
 
 def test_every_valid_row_reaches_propeller_with_its_outcome(
