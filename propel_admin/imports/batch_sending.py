@@ -22,6 +22,7 @@ from django.utils import timezone
 
 from propel_admin.core.propeller_client import get_propeller_client
 from propel_admin.imports import jobs, run_control
+from propel_admin.imports.failures import failure_key
 from propel_admin.imports.models import (
     Batch,
     BatchStatus,
@@ -97,6 +98,7 @@ class Outcome:
 
     def fail(self, row: ContactRow, message: str, excerpt: str = "") -> None:
         row.status, row.message, row.response_excerpt = RowStatus.FAILED, message[:2000], excerpt
+        row.failure_key = failure_key(row.message)
         self.failed += 1
         self.changed.append(row)
 
@@ -174,7 +176,7 @@ def _send(batch: Batch, claim: str, throttle: Throttle) -> None:
     fields = ("pk", "row_number", "payload", "status", "action", "propeller_id", "message")
     rows = list(
         ContactRow.objects.filter(batch=batch, status=RowStatus.SENDING)
-        .only(*fields, "response_excerpt")
+        .only(*fields, "response_excerpt", "failure_key")
         .order_by("row_number")
     )
     outcome = Outcome(rows)
@@ -236,6 +238,7 @@ def _apply(rows: list[ContactRow], result: BulkResult, outcome: Outcome) -> None
             action = (answer.action or "").lower()
             row.status = RowStatus.CREATED if action == "create" else RowStatus.UPDATED
             row.action, row.propeller_id, row.message = action, answer.propeller_id, ""
+            row.failure_key = ""
             outcome.created += action == "create"
             outcome.updated += action != "create"
             outcome.changed.append(row)
@@ -275,10 +278,11 @@ def _save_rows(rows: list[ContactRow]) -> None:
     table = ContactRow._meta.db_table
     sql = (
         f"UPDATE {table} SET status = %s, action = %s, propeller_id = %s, "  # noqa: S608
-        "message = %s, response_excerpt = %s WHERE id = %s"
+        "message = %s, response_excerpt = %s, failure_key = %s WHERE id = %s"
     )
     params = [
-        (r.status, r.action, r.propeller_id, r.message, r.response_excerpt, r.pk) for r in rows
+        (r.status, r.action, r.propeller_id, r.message, r.response_excerpt, r.failure_key, r.pk)
+        for r in rows
     ]
     with connection.cursor() as cursor:
         cursor.executemany(sql, params)

@@ -125,6 +125,11 @@ class ImportRun(models.Model):
     rate_limited_until = models.DateTimeField(null=True, blank=True)
     consecutive_failures = models.PositiveIntegerField(default=0)
 
+    # A re-run of some of this run's failed rows is a child run of the same upload.
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="children"
+    )
+
     class Meta:
         ordering = ["-created_at", "-id"]
 
@@ -235,6 +240,7 @@ class ContactRow(models.Model):
     cells = models.JSONField()  # the original cells, in header order
     payload = models.JSONField(null=True)  # what would be / was sent
     contact_id = models.BigIntegerField(null=True)
+    email = models.CharField(max_length=254, blank=True, db_default="")  # lower case, for lookup
     status = models.CharField(max_length=12, choices=RowStatus.choices)
     errors = models.JSONField(default=list)  # [{field, column, message}]
     # What sending did
@@ -247,9 +253,31 @@ class ContactRow(models.Model):
     message = models.TextField(blank=True, db_default="")  # Propeller's text for a failed row
     response_excerpt = models.TextField(blank=True, db_default="")  # unexpected answer, capped
     attempts = models.PositiveSmallIntegerField(db_default=0)
+    # Propeller's message with ids and numbers folded (failures.failure_key): the error group.
+    failure_key = models.CharField(max_length=255, blank=True, db_default="")
+    # In a re-run, the parent run's row this one retries.
+    retry_of = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="retries",
+        db_index=False,  # the partial index below: most rows retry nothing
+    )
 
     class Meta:
+        permissions = [("view_pii", "Can see social security numbers and dates of birth")]
         indexes = [
+            models.Index(fields=["contact_id"], name="row_contact"),
+            models.Index(
+                fields=["retry_of"], name="row_retry_of", condition=models.Q(retry_of__isnull=False)
+            ),
+            models.Index(fields=["email"], name="row_email", condition=~models.Q(email="")),
+            models.Index(
+                fields=["run", "failure_key", "row_number"],
+                name="row_run_failure",
+                condition=models.Q(status="failed"),
+            ),
             models.Index(fields=["batch", "status"], name="row_batch_status"),
             models.Index(fields=["run", "status", "row_number"], name="row_run_status"),
             models.Index(fields=["run", "row_number"], name="row_run_number"),

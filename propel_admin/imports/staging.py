@@ -15,13 +15,22 @@ from django.db import connection, transaction
 
 from propel_admin.imports.models import ContactRow
 
-COLUMNS = ("run_id", "row_number", "cells", "payload", "contact_id", "status", "errors")
-StagedRow = tuple[int, int, str, str | None, int | None, str, str]
+COLUMNS = (
+    "run_id", "row_number", "cells", "payload", "contact_id", "email", "status", "errors"
+)  # fmt: skip
+STATUS_INDEX = COLUMNS.index("status")
+StagedRow = tuple[int, int, str, str | None, int | None, str, str, str]
 
 
 def _dumps(value: object) -> str:
     """Compact JSON text; orjson is about 4x faster than the json module on this hot path."""
     return orjson.dumps(value).decode()
+
+
+def _email(payload: dict[str, Any] | None) -> str:
+    """The row's e-mail address in lower case, for finding a contact across runs."""
+    email = payload.get("email") if payload else None
+    return email.strip().lower()[:254] if isinstance(email, str) else ""
 
 
 class RowWriter:
@@ -57,6 +66,7 @@ class RowWriter:
                 _dumps(cells),
                 _dumps(payload) if payload is not None else None,
                 contact_id,
+                _email(payload),
                 status,
                 _dumps(errors) if errors else "[]",
             )

@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from propel_admin.core.queue import enqueue_on_commit
 from propel_admin.imports.models import ContactRow, ImportRun, RowStatus, RunStatus, Upload
-from propel_admin.imports.staging import RowWriter, StagedRow
+from propel_admin.imports.staging import STATUS_INDEX, RowWriter, StagedRow
 from propel_admin.mapping import (
     DuplicateTracker,
     FieldError,
@@ -178,7 +178,7 @@ def _error_dict(error: FieldError) -> dict[str, Any]:
 
 def _count(run_id: int, rows: list[StagedRow]) -> None:
     """Add a written chunk to the run's counters (inside the chunk's transaction)."""
-    invalid = sum(1 for row in rows if row[5] == RowStatus.INVALID)
+    invalid = sum(1 for row in rows if row[STATUS_INDEX] == RowStatus.INVALID)
     ImportRun.objects.filter(pk=run_id).update(
         rows_read=F("rows_read") + len(rows),
         rows_valid=F("rows_valid") + (len(rows) - invalid),
