@@ -151,23 +151,23 @@ def _stage_rows(run: ImportRun) -> tuple[ErrorGroups, list[str]]:
             MappingSpec.from_dict(run.mapping), reader.headers, duplicates=DuplicateTracker()
         )
         groups = ErrorGroups()
-        writer = RowWriter(run.pk, on_flush=lambda rows: _count(run.pk, rows))
         valid, invalid = RowStatus.PENDING.value, RowStatus.INVALID.value
-        for row in reader:
-            mapped = mapper.map(row.cells, row_number=row.number)
-            errors = [_error_dict(e) for e in mapped.errors]
-            for error in mapped.errors:
-                groups.add(row.number, error)
-            raw_id = mapped.payload.get("id")
-            writer.add(
-                row_number=row.number,
-                cells=row.cells,
-                payload=mapped.payload,
-                contact_id=raw_id if isinstance(raw_id, int) else None,
-                status=invalid if errors else valid,
-                errors=errors,
-            )
-        writer.flush()
+        writer = RowWriter(run.pk, on_flush=lambda rows: _count(run.pk, rows))
+        with writer:
+            for row in reader:
+                mapped = mapper.map(row.cells, row_number=row.number)
+                errors = [_error_dict(e) for e in mapped.errors]
+                for error in mapped.errors:
+                    groups.add(row.number, error)
+                raw_id = mapped.payload.get("id")
+                writer.add(
+                    row_number=row.number,
+                    cells=row.cells,
+                    payload=mapped.payload,
+                    contact_id=raw_id if isinstance(raw_id, int) else None,
+                    status=invalid if errors else valid,
+                    errors=errors,
+                )
         return groups, list(reader.warnings)
 
 
