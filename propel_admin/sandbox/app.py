@@ -82,6 +82,7 @@ class Stats:
         self._faults: Counter[str] = Counter()
         self._tokens = 0
         self._connections = 0
+        self._in_flight = 0  # bodies received, answers not yet sent
 
     def reset(self) -> None:
         with self._lock:
@@ -98,6 +99,10 @@ class Stats:
     def contacts(self, outcomes: Counter[str]) -> None:
         with self._lock:
             self._contacts.update(outcomes)
+
+    def in_flight(self, change: int) -> None:
+        with self._lock:
+            self._in_flight += change
 
     def fault(self, name: str) -> None:
         with self._lock:
@@ -121,6 +126,7 @@ class Stats:
                 "contacts_failed": self._contacts["failed"],
                 "tokens_issued": self._tokens,
                 "connections_opened": self._connections,
+                "in_flight": self._in_flight,
                 "faults": dict(self._faults),
             }
 

@@ -132,6 +132,21 @@ class SandboxHandler(BaseHTTPRequestHandler):
         except SandboxError as error:
             self.close_connection = True  # the rest of the body is still on the wire
             return self._send(error_answer(error), plan.config)
+        stats = self._server.app.stats
+        stats.in_flight(+1)  # received: from here on it is applied whatever the client does
+        try:
+            return self._serve_received(path, route, params, plan, body)
+        finally:
+            stats.in_flight(-1)
+
+    def _serve_received(
+        self,
+        path: str,
+        route: routes.Route | None,
+        params: dict[str, str],
+        plan: FaultPlan,
+        body: bytes,
+    ) -> str:
         if plan.delay_seconds and self._server.stopping.wait(plan.delay_seconds):
             return self._abort("aborted")
         if plan.fault is not Fault.NONE:
