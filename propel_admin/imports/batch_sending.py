@@ -273,19 +273,33 @@ def _record(batch: Batch, claim: str, outcome: Outcome, seconds: float) -> None:
 
 
 def _save_rows(rows: list[ContactRow]) -> None:
-    """One parameterised UPDATE per row in one executemany: bulk_update's CASE
-    expressions cost ~50 ms of Python per 100 rows, while holding the write lock."""
+    """Write the rows' outcomes. bulk_update's CASE expressions cost ~50 ms of Python per
+    100 rows while holding the write lock, so: on PostgreSQL one UPDATE ... FROM (VALUES
+    ...) (half the time of 100 pipelined UPDATEs), on SQLite one executemany."""
+    if not rows:
+        return
     table = ContactRow._meta.db_table
-    sql = (
-        f"UPDATE {table} SET status = %s, action = %s, propeller_id = %s, "  # noqa: S608
-        "message = %s, response_excerpt = %s, failure_key = %s WHERE id = %s"
-    )
     params = [
-        (r.status, r.action, r.propeller_id, r.message, r.response_excerpt, r.failure_key, r.pk)
+        (r.pk, r.status, r.action, r.propeller_id, r.message, r.response_excerpt, r.failure_key)
         for r in rows
     ]
     with connection.cursor() as cursor:
-        cursor.executemany(sql, params)
+        if connection.vendor == "postgresql":
+            marks = ", ".join(["(%s::bigint, %s, %s, %s::bigint, %s, %s, %s)"] * len(params))
+            cursor.execute(
+                f"UPDATE {table} AS t SET status = v.status, action = v.action, "  # noqa: S608
+                "propeller_id = v.propeller_id, message = v.message, "
+                "response_excerpt = v.excerpt, failure_key = v.failure_key "
+                f"FROM (VALUES {marks}) AS v(id, status, action, propeller_id, message, "
+                "excerpt, failure_key) WHERE t.id = v.id",
+                [value for row in params for value in row],
+            )
+        else:
+            cursor.executemany(
+                f"UPDATE {table} SET status = %s, action = %s, propeller_id = %s, "  # noqa: S608
+                "message = %s, response_excerpt = %s, failure_key = %s WHERE id = %s",
+                [(*row[1:], row[0]) for row in params],
+            )
 
 
 def _backoff(attempts: int) -> float:

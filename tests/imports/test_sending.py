@@ -53,9 +53,11 @@ def test_every_valid_row_reaches_propeller_with_its_outcome(
     assert Batch.objects.filter(run=run).count() == 4  # 151 rows in batches of 40
     failed = ContactRow.objects.get(run=run, status=RowStatus.FAILED)
     assert failed.message == "Parent resource [Company] with id [999999] not found"
+    assert failed.failure_key == "Parent resource [Company] with id [<n>] not found"
     created = ContactRow.objects.get(run=run, row_number=2)
     assert created.status == RowStatus.CREATED
     assert created.propeller_id
+    assert (created.action, created.message, created.failure_key) == ("create", "", "")
     stored = sandbox.get_contact(1000)
     assert stored["email"] == "p0@example.com"
     assert stored["parent"] == {"id": 1}
