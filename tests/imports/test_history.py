@@ -105,7 +105,7 @@ def test_each_line_shows_outcomes_duration_throughput_and_re_runs(client: Client
     assert "2 min 5 s" in page
     assert f're-run of <a href="/runs/{parent.pk}/">#{parent.pk}</a>' in page
     assert f'<a href="/runs/{first.pk}/">#{first.pk}</a> <a href="/runs/{second.pk}/">' in page
-    assert "Rows by outcome: 240 created, 10 failed" in page
+    assert 'aria-label="Rows by outcome: 240 created, 10 failed"' in page
 
 
 def test_pages_of_fifty_keep_the_filters(client: Client, operator) -> None:  # type: ignore[no-untyped-def]

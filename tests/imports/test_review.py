@@ -60,7 +60,7 @@ def test_the_run_page_groups_failures_by_their_folded_message(
 def test_the_run_page_draws_outcomes_and_throughput(client: Client, sent: ImportRun) -> None:
     response = client.get(reverse("runs:run-detail", args=[sent.pk]))
     page = response.content.decode()
-    assert "Rows by outcome: 20 created, 3 failed, 1 invalid" in page
+    assert 'aria-label="Rows by outcome: 20 created, 3 failed, 1 invalid"' in page
     outcomes = {s.key: s for s in response.context["outcomes"]}
     assert (outcomes["created"].count, outcomes["waiting"].count) == (20, 0)
     assert outcomes["created"].width == pytest.approx(1000 * 20 / 24, abs=0.01)

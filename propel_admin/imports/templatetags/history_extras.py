@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from django import template
 
+from propel_admin.imports.charts import Segment
+
 register = template.Library()
 
 
@@ -30,3 +32,10 @@ def rate(value: float | None) -> str:
     if value is None:
         return "—"
     return f"{value:,.0f}" if value >= 10 else f"{value:.1f}"
+
+
+@register.filter
+def outcome_summary(segments: list[Segment]) -> str:
+    """The stacked bar in words, for screen readers: '20 created, 3 failed'."""
+    parts = [f"{s.count} {s.label.lower()}" for s in segments if s.count]
+    return ", ".join(parts) or "no rows yet"
