@@ -39,4 +39,5 @@ urlpatterns = [
     # The queue dashboard shows job internals: superusers only.
     path("admin/rq/", include((_rq_urlpatterns(), "django_rq"))),
     path("admin/", admin.site.urls),
+    path("contacts/", include("propel_admin.imports.contact_urls")),
 ]

@@ -2,12 +2,12 @@ from __future__ import annotations
 
 from django.urls import path
 
-from propel_admin.imports import run_views
+from propel_admin.imports import history_views, run_views
 
 app_name = "runs"
 
 urlpatterns = [
-    path("", run_views.run_list, name="run-list"),
+    path("", history_views.run_history, name="run-list"),
     path("<int:run_id>/start/", run_views.run_start, name="run-start"),
     path("<int:run_id>/pause/", run_views.run_pause, name="run-pause"),
     path("<int:run_id>/resume/", run_views.run_resume, name="run-resume"),

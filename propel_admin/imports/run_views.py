@@ -10,7 +10,7 @@ from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
-from propel_admin.imports import exports, run_control, selectors
+from propel_admin.imports import exports, failures, run_control, selectors
 from propel_admin.imports.models import ContactRow, ImportRun, RowStatus
 
 
@@ -96,12 +96,6 @@ def run_cancel(request: HttpRequest, run_id: int) -> HttpResponse:
 
 
 @require_GET
-def run_list(request: HttpRequest) -> HttpResponse:
-    runs = selectors.run_list()
-    return render(request, "runs/run_list.html", {"runs": runs})
-
-
-@require_GET
 def run_rows(request: HttpRequest, run_id: int) -> HttpResponse:
     """The run's rows: filter by outcome, search by contact id, email or name."""
     run = _run(run_id)
@@ -113,7 +107,10 @@ def run_rows(request: HttpRequest, run_id: int) -> HttpResponse:
         after = max(0, int(request.GET.get("after", "0")))
     except ValueError:
         after = 0
-    rows, next_after = selectors.row_page(run=run, status=status, query=query, after=after)
+    group = request.GET.get("group", "")[: failures.KEY_LENGTH]
+    rows, next_after = selectors.row_page(
+        run=run, status=status, query=query, after=after, group=group
+    )
     context = {
         "run": run,
         "rows": [(row, selectors.masked_payload(row.payload)) for row in rows],
@@ -121,6 +118,7 @@ def run_rows(request: HttpRequest, run_id: int) -> HttpResponse:
         "status": status,
         "query": query,
         "statuses": RowStatus.choices,
+        "group": group,
     }
     return render(request, "runs/run_rows.html", context)
 

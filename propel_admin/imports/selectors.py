@@ -6,9 +6,10 @@ import json
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from propel_admin.imports import history_selectors
 from propel_admin.imports.models import (
     Batch,
     ContactRow,
@@ -22,12 +23,6 @@ from propel_admin.imports.models import (
 
 def upload_list(*, limit: int = 50) -> QuerySet[Upload]:
     return Upload.objects.select_related("uploaded_by").order_by("-created_at", "-id")[:limit]
-
-
-def run_list(*, limit: int = 100) -> QuerySet[ImportRun]:
-    return ImportRun.objects.select_related("upload", "created_by", "send_started_by").order_by(
-        "-created_at", "-id"
-    )[:limit]
 
 
 def run_progress(*, run: ImportRun) -> dict[str, Any]:
@@ -54,20 +49,12 @@ def run_progress(*, run: ImportRun) -> dict[str, Any]:
         .exclude(sent_at__isnull=True)
         .order_by("-sent_at")[:10],
         events=RunEvent.objects.filter(run=run).select_related("user").order_by("-at")[:10],
-        failure_groups=failure_groups(run=run) if run.is_done and run.rows_failed else [],
+        # The review: outcomes, throughput and error groups (history_selectors).
+        outcomes=history_selectors.run_outcomes(run=run),
+        throughput=history_selectors.run_throughput(run=run),
+        failures=history_selectors.failure_groups(run=run) if run.rows_failed else None,
     )
     return context
-
-
-def failure_groups(*, run: ImportRun, limit: int = 10) -> list[dict[str, Any]]:
-    """Propeller's messages for the run's failed rows, most frequent first."""
-    rows = ContactRow.objects.filter(run=run, status=RowStatus.FAILED)
-    counted = rows.values("message").annotate(count=Count("id")).order_by("-count", "message")
-    groups = list(counted[:limit])
-    for group in groups:
-        numbers = rows.filter(message=group["message"]).order_by("row_number")
-        group["example_rows"] = list(numbers.values_list("row_number", flat=True)[:5])
-    return groups
 
 
 ROWS_PAGE = 50
@@ -76,11 +63,13 @@ PII_FIELDS = frozenset({"ssn", "dateOfBirth"})
 
 
 def row_page(
-    *, run: ImportRun, status: str = "", query: str = "", after: int = 0
+    *, run: ImportRun, status: str = "", query: str = "", after: int = 0, group: str = ""
 ) -> tuple[list[ContactRow], int | None]:
     """One page of the run's rows in file order (keyset on row_number), and the next key."""
     rows = ContactRow.objects.filter(run=run, row_number__gt=after)
-    if status:
+    if group:  # an error group: the partial index (run, failure_key, row_number) of failed rows
+        rows = rows.filter(status=RowStatus.FAILED, failure_key=group)
+    elif status:
         rows = rows.filter(status=status)
     query = query.strip()
     if query.isdigit():
@@ -121,4 +110,5 @@ def row_detail(*, row: ContactRow) -> dict[str, Any]:
         "cells": cells,
         "payload_json": json.dumps(masked_payload(row.payload), indent=1, ensure_ascii=False),
         "batch": row.batch,
+        "other_rows": history_selectors.contact_other_rows(row=row),
     }
