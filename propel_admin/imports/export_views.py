@@ -27,7 +27,7 @@ def run_export(request: HttpRequest, run_id: int, kind: str, file_format: str) -
         handle = exports.xlsx_file(rows, sheet=export.sheet)
         return FileResponse(handle, as_attachment=True, filename=name)
     response = StreamingHttpResponse(
-        exports.csv_lines(rows), content_type="text/csv; charset=utf-8"
+        result_exports.text_chunks(exports.csv_lines(rows)), content_type="text/csv; charset=utf-8"
     )
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response

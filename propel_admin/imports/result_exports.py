@@ -13,7 +13,10 @@ from dataclasses import dataclass
 from pathlib import PurePath
 from typing import Any
 
-from propel_admin.imports.exports import neutralise
+import orjson
+from django.db import connection
+
+from propel_admin.imports.exports import FORMULA_STARTS, neutralise
 from propel_admin.imports.models import ContactRow, ImportRun, RowStatus
 from propel_admin.imports.roundtrip import EXPORT_COLUMNS, data_columns
 from propel_admin.imports.selectors import MASKED, PII_FIELDS
@@ -25,6 +28,7 @@ RESULTS, FAILURES = "results", "failures"
 KINDS = (RESULTS, FAILURES)
 FORMATS = ("csv", "xlsx")
 _STATUS_LABELS = dict(RowStatus.choices)
+_FORMULA_FIRST = frozenset(start[0] for start in FORMULA_STARTS)
 
 
 @dataclass(frozen=True)
@@ -62,29 +66,54 @@ def export_rows(request: ExportRequest) -> Iterator[list[Any]]:
     hidden = set() if request.reveal_pii else pii_columns(run)
     masked = [i for i in keep if headers[i] in hidden]
     yield [*(neutralise(headers[i]) for i in keep), *EXPORT_COLUMNS]
-    rows = ContactRow.objects.filter(run=run)
-    if request.kind == FAILURES:
-        rows = rows.filter(status=RowStatus.FAILED)
-    fields = ("row_number", "cells", "status", "action", "propeller_id", "message", "errors")
-    run_id, last = str(run.pk), 0
+    status = RowStatus.FAILED if request.kind == FAILURES else None
+    run_id, width = str(run.pk), len(headers)
+    every = len(keep) == width
+    first = _FORMULA_FIRST
+    for number, cells_json, state, action, propeller_id, message, errors_json in _chunks(
+        run.pk, status
+    ):
+        cells = orjson.loads(cells_json)
+        if len(cells) < width:
+            cells += [None] * (width - len(cells))
+        for index in masked:
+            if cells[index] not in (None, ""):
+                cells[index] = MASKED
+        if not message and state == RowStatus.INVALID:
+            message = _problems(orjson.loads(errors_json))
+        cells = cells[:width] if every else [cells[i] for i in keep]
+        yield [
+            *(  # neutralise(), inlined for the common case: text that is no formula
+                c if c.__class__ is str and c[:1] not in first else neutralise(c) for c in cells
+            ),
+            _STATUS_LABELS.get(state, state),
+            action,
+            "" if propeller_id is None else str(propeller_id),
+            neutralise(message),
+            run_id,
+            str(number),
+        ]
+
+
+def _chunks(run_id: int, status: str | None) -> Iterator[tuple[Any, ...]]:
+    """The run's rows in file order, CHUNK at a time by keyset (row_number > last).
+
+    Raw SQL with the JSON as text: orjson decodes it several times faster than the ORM's
+    JSONField, and the errors are decoded only for the invalid rows that need them.
+    """
+    table = ContactRow._meta.db_table
+    where = "run_id = %s AND row_number > %s" + (" AND status = %s" if status else "")
+    sql = (
+        "SELECT row_number, cells, status, action, propeller_id, message, errors "  # noqa: S608
+        f"FROM {table} WHERE {where} ORDER BY row_number LIMIT %s"
+    )
+    last = 0
     while True:
-        chunk = list(
-            rows.filter(row_number__gt=last).order_by("row_number").values_list(*fields)[:CHUNK]
-        )
-        for number, cells, status, action, propeller_id, message, errors in chunk:
-            width = len(cells)
-            for index in masked:
-                if index < width and cells[index] not in (None, ""):
-                    cells[index] = MASKED
-            yield [
-                *(neutralise(cells[i]) if i < width else "" for i in keep),
-                _STATUS_LABELS.get(status, status),
-                action,
-                "" if propeller_id is None else str(propeller_id),
-                neutralise(message or _problems(errors)),
-                run_id,
-                str(number),
-            ]
+        params: list[Any] = [run_id, last, *([status] if status else []), CHUNK]
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            chunk = cursor.fetchall()
+        yield from chunk
         if len(chunk) < CHUNK:
             return
         last = chunk[-1][0]
@@ -109,3 +138,15 @@ def export_logged(request: ExportRequest, *, who: str, file_format: str) -> None
         who,
         ", social security numbers and dates of birth shown" if request.reveal_pii else "",
     )
+
+
+def text_chunks(lines: Iterator[str], *, lines_per_chunk: int = 500) -> Iterator[str]:
+    """Lines joined into larger pieces: a million tiny writes cost the server more than the CSV."""
+    piece: list[str] = []
+    for line in lines:
+        piece.append(line)
+        if len(piece) >= lines_per_chunk:
+            yield "".join(piece)
+            piece = []
+    if piece:
+        yield "".join(piece)
