@@ -113,7 +113,7 @@ def test_the_run_page_offers_the_downloads_with_counts(
     assert _url(run, "failures", "xlsx") in page
     assert "<td>5</td>" in page
     assert "<td>2</td>" in page
-    assert "the rows Propeller refused" in page
+    assert "Failures are only the rows Propeller refused" in page
 
 
 def _upload_xlsx(client: Client, rows: list[list[str]], name: str = "fixed.xlsx") -> Upload:
