@@ -42,12 +42,11 @@ PG_DATABASE = "propel_bench_review"
 EXPORTS = (("results", "csv"), ("failures", "csv"), ("failures", "xlsx"))
 ROOT = Path(__file__).resolve().parent.parent
 CHILD_TIMEOUT = 1800
-FAILURES = (  # Propeller's message, and its error group (failures.failure_key)
-    ("Parent resource [Company] with id [{n}] not found",
-     "Parent resource [Company] with id [#] not found"),
-    ("Contact with email [{e}] already exists", "Contact with email [#] already exists"),
-    ("extraneous key [company] is not permitted", "extraneous key [company] is not permitted"),
-)  # fmt: skip
+FAILURES = (  # Propeller's messages; most carry an id, so each row's text differs
+    "Parent resource [Company] with id [{n}] not found",
+    "Contact with email [{e}] already exists",
+    "extraneous key [company] is not permitted",
+)
 TARGETS = ("id", "firstName", "middleName", "lastName", "abbreviation", "title", "dateOfBirth",
            "gender", "phone", "email", "parent.id", "primaryLanguage", "ssn")  # fmt: skip
 ROW_COLUMNS = ("run_id", "row_number", "cells", "payload", "contact_id", "email", "status",
@@ -105,6 +104,7 @@ def child_generate() -> dict[str, Any]:
 def _row(
     run_id: int, n: int, first_batch: int, rng: random.Random, counts: dict[str, int]
 ) -> tuple[Any, ...]:
+    from propel_admin.imports.failures import failure_key
     from propel_admin.imports.staging import _dumps
 
     contact = 100_000 + n
@@ -127,8 +127,8 @@ def _row(
         batch = first_batch + n // BATCH
         if roll < 0.10:
             status = "failed"
-            text, key = FAILURES[n % len(FAILURES)]
-            message = text.format(n=1 + n % 5000, e=email)
+            message = FAILURES[n % len(FAILURES)].format(n=1 + n % 5000, e=email)
+            key = failure_key(message)
         else:
             status = "created" if roll < 0.70 else "updated"
             action = "create" if status == "created" else "update"

@@ -60,13 +60,26 @@ def run_progress(*, run: ImportRun) -> dict[str, Any]:
 
 
 def failure_groups(*, run: ImportRun, limit: int = 10) -> list[dict[str, Any]]:
-    """Propeller's messages for the run's failed rows, most frequent first."""
+    """The run's failed rows grouped by failure_key (Propeller's message with ids folded).
+
+    Grouped on the key, not the message: messages carry ids, so a million-row run can have
+    thousands of them, while the partial index row_run_failure answers this by key.
+    """
     rows = ContactRow.objects.filter(run=run, status=RowStatus.FAILED)
-    counted = rows.values("message").annotate(count=Count("id")).order_by("-count", "message")
-    groups = list(counted[:limit])
+    counted = rows.values("failure_key").annotate(count=Count("pk"))
+    groups = list(counted.order_by("-count", "failure_key")[:limit])
     for group in groups:
-        numbers = rows.filter(message=group["message"]).order_by("row_number")
-        group["example_rows"] = list(numbers.values_list("row_number", flat=True)[:5])
+        examples = list(
+            rows.filter(failure_key=group["failure_key"])
+            .order_by("row_number")
+            .values_list("row_number", "message")[:5]
+        )
+        group["example_rows"] = [number for number, _ in examples]
+        messages = {message for _, message in examples}
+        # One row, or one text in the examples: Propeller's own words; else the folded key.
+        group["message"] = (
+            examples[0][1] if len(messages) == 1 and examples else group["failure_key"]
+        )
     return groups
 
 

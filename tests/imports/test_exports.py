@@ -201,3 +201,14 @@ def test_an_export_matches_the_template_of_the_original_file() -> None:
     assert mapping_edit.header_signature([*headers, "Status"]) != mapping_edit.header_signature(
         headers
     )
+
+
+def test_failed_rows_are_grouped_by_their_folded_message_on_the_run_page(
+    client: Client,
+    operator,
+    sandbox,
+    run_worker,  # type: ignore[no-untyped-def]
+) -> None:
+    run = _sent_run(client, run_worker, operator)  # two unknown companies: 999999 and 888888
+    page = client.get(reverse("runs:run-detail", args=[run.pk])).content.decode()
+    assert "<td>Parent resource [Company] with id [&lt;n&gt;] not found</td><td>2</td>" in page
