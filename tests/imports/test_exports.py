@@ -212,3 +212,17 @@ def test_failed_rows_are_grouped_by_their_folded_message_on_the_run_page(
     run = _sent_run(client, run_worker, operator)  # two unknown companies: 999999 and 888888
     page = client.get(reverse("runs:run-detail", args=[run.pk])).content.decode()
     assert "<td>Parent resource [Company] with id [&lt;n&gt;] not found</td><td>2</td>" in page
+
+
+def test_the_invalid_rows_download_hides_pii_too(
+    client: Client,
+    operator,
+    superuser,
+    run_worker,  # type: ignore[no-untyped-def]
+) -> None:
+    client.force_login(operator)
+    run = checked_run(client, run_worker, ["5101,Ann,bad-email,1,123456782,01/02/1980"], HEADER)
+    url = reverse("runs:run-invalid-download", args=[run.pk, "csv"])
+    assert _csv(client.get(url))[1][4:6] == ["•••", "•••"]
+    client.force_login(superuser)
+    assert _csv(client.get(url))[1][4:6] == ["123456782", "01/02/1980"]
