@@ -226,3 +226,18 @@ def test_the_invalid_rows_download_hides_pii_too(
     assert _csv(client.get(url))[1][4:6] == ["•••", "•••"]
     client.force_login(superuser)
     assert _csv(client.get(url))[1][4:6] == ["123456782", "01/02/1980"]
+
+
+def test_an_export_of_an_unknown_run_still_ignores_the_added_columns(
+    client: Client,
+    operator,  # type: ignore[no-untyped-def]
+) -> None:
+    client.force_login(operator)
+    header = [*HEADER.split(","), *EXPORT_COLUMNS]
+    row = ["6001", "Ann", "ann@example.com", "1", "•••", "", "Failed", "", "", "x", "424242", "2"]
+    upload = _upload_xlsx(client, [header, row])
+    targets = {c["header"]: c["target"] for c in upload.mapping["columns"]}
+    assert targets["Contact ID"] == "id"
+    assert targets["BSN"] == "ssn"
+    assert all(targets[name] is None for name in EXPORT_COLUMNS)
+    assert upload.suggestions[-1]["message"] == "Added by a Propel Admin export: never sent"
