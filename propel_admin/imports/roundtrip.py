@@ -22,7 +22,7 @@ from propel_admin.mapping import (
     field_by_key,
     normalise_header,
 )
-from propel_admin.mapping.spec import ColumnRule
+from propel_admin.mapping.spec import ColumnRule, resolve_column
 
 RUN_COLUMN = "Propel run"
 ROW_COLUMN = "Propel row"
@@ -151,8 +151,9 @@ class HiddenValues:
     def __post_init__(self) -> None:
         self._refs = _reference_indexes(self.headers)
         for rule in self.spec.mapped:
-            if rule.target in PII_FIELDS and rule.index < len(self.headers):
-                self._pii.append((rule.index, rule.header, rule.target))
+            index = resolve_column(rule, self.headers)
+            if rule.target in PII_FIELDS and index is not None:
+                self._pii.append((index, self.headers[index], rule.target))
 
     @property
     def active(self) -> bool:
