@@ -16,6 +16,7 @@ os.environ.setdefault("LOG_LEVEL", "WARNING")
 BENCHMARKS = {
     "client": "benchmarks.client_throughput",
     "pipeline": "benchmarks.pipeline",
+    "review": "benchmarks.review",
     "sending": "benchmarks.sending",
 }
 

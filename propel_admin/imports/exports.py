@@ -24,15 +24,27 @@ def neutralise(value: Any) -> str:
     return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
-def invalid_rows(run: ImportRun) -> Iterator[list[str]]:
-    """Header, then each invalid row: its original cells, its row number and its problems."""
-    yield [*map(neutralise, run.upload.headers), ROW_COLUMN, ERROR_COLUMN]
+def invalid_rows(run: ImportRun, *, reveal_pii: bool = False) -> Iterator[list[str]]:
+    """Header, then each invalid row: its original cells, its row number and its problems.
+
+    Social security numbers and dates of birth are hidden unless `reveal_pii`.
+    """
+    from propel_admin.imports.result_exports import pii_columns
+    from propel_admin.imports.selectors import MASKED
+
+    headers = run.upload.headers
+    hidden = set() if reveal_pii else pii_columns(run)
+    masked = [i for i, header in enumerate(headers) if header in hidden]
+    yield [*map(neutralise, headers), ROW_COLUMN, ERROR_COLUMN]
     rows = (
         ContactRow.objects.filter(run=run, status=RowStatus.INVALID)
         .order_by("row_number")
         .values_list("row_number", "cells", "errors")
     )
     for number, cells, errors in rows.iterator(chunk_size=2000):
+        for index in masked:
+            if index < len(cells) and cells[index] not in (None, ""):
+                cells[index] = MASKED
         problems = "; ".join(_error_text(e) for e in errors)
         yield [*map(neutralise, cells), str(number), neutralise(problems)]
 

@@ -11,6 +11,7 @@ from typing import Any
 from django.contrib.auth.models import User
 from django.db import transaction
 
+from propel_admin.imports import roundtrip
 from propel_admin.imports.models import MappingTemplate, Upload
 from propel_admin.mapping import (
     TARGET_FIELDS,
@@ -35,7 +36,8 @@ TEMPLATE_NAME_TAKEN = "A template with this name exists already. Choose another 
 
 def header_signature(headers: Sequence[str]) -> str:
     """Order-insensitive fingerprint of a file's column names, for matching templates."""
-    names = sorted(normalise_header(h) for h in headers)
+    added = roundtrip.export_columns(headers)  # an export's added columns do not count
+    names = sorted(normalise_header(h) for i, h in enumerate(headers) if i not in added)
     return hashlib.sha256(json.dumps(names).encode()).hexdigest()
 
 
@@ -52,14 +54,22 @@ def column_samples(upload: Upload) -> list[list[str]]:
 def upload_mapping_suggest(*, upload: Upload, template: MappingTemplate | None = None) -> None:
     """Fill in the upload's mapping: the given or a matching template's, else suggestions."""
     samples = column_samples(upload)
-    template = template or template_matching(upload.headers)
-    if template is not None:
+    source = None if template else roundtrip.source_run(upload.headers, upload.preview)
+    if source is not None:  # an export of a run, fixed and uploaded again: the run's mapping
+        template = source.upload.template
+        spec = roundtrip.spec_from_run(source, upload.headers)
+        suggestions = roundtrip.suggestions_from_spec(spec, upload.headers, run=source)
+    elif (template := template or template_matching(upload.headers)) is not None:
         remembered = {r["header"]: r["target"] for r in template.mapping.get("columns", [])}
-        suggestions = suggest_mapping(upload.headers, samples, remembered=remembered)
+        suggestions = roundtrip.export_columns_ignored(
+            suggest_mapping(upload.headers, samples, remembered=remembered), upload.headers
+        )
         constants = dict(template.mapping.get("constants", {}))
         spec = _template_spec(template, suggestions, samples, constants)
     else:
-        suggestions = suggest_mapping(upload.headers, samples)
+        suggestions = roundtrip.export_columns_ignored(
+            suggest_mapping(upload.headers, samples), upload.headers
+        )
         spec = spec_from_suggestions(suggestions, samples)
     upload.mapping = spec.to_dict()
     upload.template = template

@@ -273,8 +273,8 @@ class ContactRow(models.Model):
                 fields=["retry_of"], name="row_retry_of", condition=models.Q(retry_of__isnull=False)
             ),
             models.Index(fields=["email"], name="row_email", condition=~models.Q(email="")),
-            models.Index(
-                fields=["run", "failure_key", "row_number"],
+            models.Index(  # status too: SQLite then counts error groups from the index alone
+                fields=["run", "failure_key", "row_number", "status"],
                 name="row_run_failure",
                 condition=models.Q(status="failed"),
             ),

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from propel_admin.imports import history_views, run_views
+from propel_admin.imports import export_views, history_views, run_views
 
 app_name = "runs"
 
@@ -20,5 +20,10 @@ urlpatterns = [
         "<int:run_id>/invalid.<str:file_format>",
         run_views.run_invalid_download,
         name="run-invalid-download",
+    ),
+    path(
+        "<int:run_id>/export/<str:kind>.<str:file_format>",
+        export_views.run_export,
+        name="run-export",
     ),
 ]

@@ -36,7 +36,7 @@ def run_invalid_download(request: HttpRequest, run_id: int, file_format: str) ->
     run = _run(run_id)
     stem = PurePath(run.upload.original_name).stem or "upload"
     name = f"{stem}-invalid-rows-run-{run.pk}.{file_format}"
-    rows = exports.invalid_rows(run)
+    rows = exports.invalid_rows(run, reveal_pii=request.user.has_perm("imports.view_pii"))
     if file_format == "xlsx":
         return FileResponse(
             exports.xlsx_file(rows, sheet="Invalid rows"), as_attachment=True, filename=name

@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from propel_admin.core.queue import enqueue_on_commit
 from propel_admin.imports.models import ContactRow, ImportRun, RowStatus, RunStatus, Upload
+from propel_admin.imports.roundtrip import HiddenValues, without_export_columns
 from propel_admin.imports.staging import STATUS_INDEX, RowWriter, StagedRow
 from propel_admin.mapping import (
     DuplicateTracker,
@@ -147,22 +148,24 @@ def _stage_rows(run: ImportRun) -> tuple[ErrorGroups, list[str]]:
     with reader:
         if list(reader.headers) != list(upload.headers):
             raise MappingNotReady(HEADERS_CHANGED)
-        mapper = compile_mapping(
-            MappingSpec.from_dict(run.mapping), reader.headers, duplicates=DuplicateTracker()
-        )
+        spec = without_export_columns(MappingSpec.from_dict(run.mapping), reader.headers)
+        mapper = compile_mapping(spec, reader.headers, duplicates=DuplicateTracker())
+        hidden = HiddenValues(reader.headers, spec)  # a re-uploaded export's masked PII
         groups = ErrorGroups()
         valid, invalid = RowStatus.PENDING.value, RowStatus.INVALID.value
         writer = RowWriter(run.pk, on_flush=lambda rows: _count(run.pk, rows))
         with writer:
             for row in reader:
-                mapped = mapper.map(row.cells, row_number=row.number)
-                errors = [_error_dict(e) for e in mapped.errors]
-                for error in mapped.errors:
+                cells, lost = hidden.restore(row.cells) if hidden.active else (row.cells, [])
+                mapped = mapper.map(cells, row_number=row.number)
+                all_errors = [*lost, *mapped.errors] if lost else mapped.errors
+                errors = [_error_dict(e) for e in all_errors]
+                for error in all_errors:
                     groups.add(row.number, error)
                 raw_id = mapped.payload.get("id")
                 writer.add(
                     row_number=row.number,
-                    cells=row.cells,
+                    cells=cells,
                     payload=mapped.payload,
                     contact_id=raw_id if isinstance(raw_id, int) else None,
                     status=invalid if errors else valid,

@@ -1,0 +1,33 @@
+"""Downloads of a run's results and failures (CSV streamed, XLSX from a temporary file)."""
+
+from __future__ import annotations
+
+from django.http import FileResponse, Http404, HttpRequest, StreamingHttpResponse
+from django.http.response import HttpResponseBase
+from django.shortcuts import get_object_or_404
+from django.views.decorators.http import require_GET
+
+from propel_admin.imports import exports, result_exports
+from propel_admin.imports.models import ImportRun
+
+
+@require_GET
+def run_export(request: HttpRequest, run_id: int, kind: str, file_format: str) -> HttpResponseBase:
+    """Every row with its outcome, or the failed rows; PII hidden without `view_pii`."""
+    if kind not in result_exports.KINDS or file_format not in result_exports.FORMATS:
+        raise Http404("Exports are results or failures, as csv or xlsx.")
+    run = get_object_or_404(ImportRun.objects.select_related("upload"), pk=run_id)
+    export = result_exports.ExportRequest(
+        run=run, kind=kind, reveal_pii=request.user.has_perm("imports.view_pii")
+    )
+    result_exports.export_logged(export, who=request.user.get_username(), file_format=file_format)
+    rows = result_exports.export_rows(export)
+    name = export.filename(file_format)
+    if file_format == "xlsx":
+        handle = exports.xlsx_file(rows, sheet=export.sheet)
+        return FileResponse(handle, as_attachment=True, filename=name)
+    response = StreamingHttpResponse(
+        result_exports.text_chunks(exports.csv_lines(rows)), content_type="text/csv; charset=utf-8"
+    )
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
