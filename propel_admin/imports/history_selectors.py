@@ -138,8 +138,8 @@ def failure_groups(*, run: ImportRun, limit: int = 10) -> dict[str, Any]:
     example rows, not from every row of the group.
     """
     failed = ContactRow.objects.filter(run=run, status=RowStatus.FAILED)
-    counted = failed.values("failure_key").annotate(count=Count("*")).order_by(
-        "-count", "failure_key"
+    counted = (
+        failed.values("failure_key").annotate(count=Count("*")).order_by("-count", "failure_key")
     )
     groups = list(counted[: limit + 1])
     for group in groups[:limit]:
