@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+from django.conf import settings
+from django.contrib import messages
 from django.http import FileResponse, Http404, HttpRequest, StreamingHttpResponse
 from django.http.response import HttpResponseBase
-from django.shortcuts import get_object_or_404
+from django.shortcuts import get_object_or_404, redirect
 from django.views.decorators.http import require_GET
 
 from propel_admin.imports import exports, result_exports
 from propel_admin.imports.models import ImportRun
+
+XLSX_TOO_BIG = (
+    "{rows:,} rows are too many for an Excel download here (at most {limit:,}): download the "
+    "CSV, which Excel opens, or ask an administrator for manage.py export_results --format xlsx."
+)
 
 
 @require_GET
@@ -23,6 +30,10 @@ def run_export(request: HttpRequest, run_id: int, kind: str, file_format: str) -
     result_exports.export_logged(export, who=request.user.get_username(), file_format=file_format)
     rows = result_exports.export_rows(export)
     name = export.filename(file_format)
+    if file_format == "xlsx" and export.row_count > settings.EXPORT_XLSX_MAX_ROWS:
+        limit = settings.EXPORT_XLSX_MAX_ROWS
+        messages.error(request, XLSX_TOO_BIG.format(rows=export.row_count, limit=limit))
+        return redirect("runs:run-detail", run_id=run.pk)
     if file_format == "xlsx":
         handle = exports.xlsx_file(rows, sheet=export.sheet)
         return FileResponse(handle, as_attachment=True, filename=name)

@@ -41,6 +41,10 @@ class ExportRequest:
     def sheet(self) -> str:
         return "Failed rows" if self.kind == FAILURES else "Results"
 
+    @property
+    def row_count(self) -> int:
+        return export_counts(run=self.run)[self.kind]
+
     def filename(self, file_format: str) -> str:
         stem = PurePath(self.run.upload.original_name).stem or "upload"
         kind = "failed-rows" if self.kind == FAILURES else "results"

@@ -28,7 +28,8 @@ def upload_list(*, limit: int = 50) -> QuerySet[Upload]:
 def run_progress(*, run: ImportRun) -> dict[str, Any]:
     """What the run page shows: counters from the run itself, never counted per request."""
     context: dict[str, Any] = {"run": run, "propeller_api_url": settings.PROPELLER_API_URL,
-                               "batch_size": settings.PROPELLER_BATCH_SIZE}  # fmt: skip
+                               "batch_size": settings.PROPELLER_BATCH_SIZE,
+                               "xlsx_max_rows": settings.EXPORT_XLSX_MAX_ROWS}  # fmt: skip
     if not (run.is_sending or run.is_done):
         context["canary_default"] = max(1, min(100, run.rows_valid // 10 or 1))
         return context

@@ -116,6 +116,25 @@ def test_the_run_page_offers_the_downloads_with_counts(
     assert "Failures are only the rows Propeller refused" in page
 
 
+def test_an_export_too_big_for_excel_is_offered_as_csv_only(
+    client: Client,
+    operator,
+    sandbox,
+    run_worker,
+    settings,  # type: ignore[no-untyped-def]
+) -> None:
+    run = _sent_run(client, run_worker, operator)
+    settings.EXPORT_XLSX_MAX_ROWS = 4  # 5 results, 2 failures
+    page = client.get(reverse("runs:run-detail", args=[run.pk])).content.decode()
+    assert _url(run, "results", "xlsx") not in page
+    assert "Too many rows for Excel here: use the CSV" in page
+    assert _url(run, "failures", "xlsx") in page
+    response = client.get(_url(run, "results", "xlsx"), follow=True)
+    assert response.redirect_chain[-1][0] == reverse("runs:run-detail", args=[run.pk])
+    assert "5 rows are too many for an Excel download here (at most 4)" in response.content.decode()
+    assert client.get(_url(run, "results", "csv")).status_code == 200
+
+
 def _upload_xlsx(client: Client, rows: list[list[str]], name: str = "fixed.xlsx") -> Upload:
     workbook = openpyxl.Workbook()
     sheet = workbook.active
@@ -211,7 +230,9 @@ def test_failed_rows_are_grouped_by_their_folded_message_on_the_run_page(
 ) -> None:
     run = _sent_run(client, run_worker, operator)  # two unknown companies: 999999 and 888888
     page = client.get(reverse("runs:run-detail", args=[run.pk])).content.decode()
-    assert "<td>Parent resource [Company] with id [&lt;n&gt;] not found</td><td>2</td>" in page
+    assert '<strong class="group-count">2 rows</strong>' in page
+    assert "<code>Parent resource [Company] with id [&lt;n&gt;] not found</code>" in page
+    assert page.count('<li class="group">') == 1
 
 
 def test_the_invalid_rows_download_hides_pii_too(
