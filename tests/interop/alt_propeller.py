@@ -102,6 +102,7 @@ class _Store:
 
     companies: set[int]
     contacts: dict[int, dict[str, Any]] = field(default_factory=dict)
+    next_id: int = 900_000_000  # ids handed out in assign_ids mode
     tokens: dict[str, float] = field(default_factory=dict)  # access token -> expires at
     requests: list[tuple[str, str, int]] = field(default_factory=list)  # method, path, status
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -129,11 +130,13 @@ class AltPropeller:
         token_ttl: int = 1800,
         port: int = 0,
         schema_only: bool = False,
+        assign_ids: bool = False,
     ) -> None:
         self.client_id = client_id
         self.client_secret = client_secret
         self.token_ttl = token_ttl  # reference §1: 30 minutes
         self.schema_only = schema_only  # True: refuse keys the seed's schema lacks
+        self.assign_ids = assign_ids  # True: new contacts get an id of Propeller's (§8.2)
         self._store = _Store(companies=set(company_ids))
         self._port = port
         self._server: _ThreadingWSGIServer | None = None
@@ -183,6 +186,7 @@ class AltPropeller:
         """Forget contacts, tokens and the request log (companies stay)."""
         with self._store.lock:
             self._store.contacts.clear()
+            self._store.next_id = 900_000_000
             self._store.tokens.clear()
             self._store.requests.clear()
 
@@ -321,8 +325,11 @@ class AltPropeller:
             # CHOICE: the contact keeps the id it was sent with. The seed says contacts
             # "are identified by id. If a contact doesn't already exist, it will be
             # created"; §8.2 recommends assigning a new id instead, but then the same
-            # file sent twice could never become "updated".
-            self._store.contacts[contact_id] = dict(contact)
+            # file sent twice could never become "updated". `assign_ids` plays that reading.
+            if self.assign_ids:
+                contact_id = self._store.next_id
+                self._store.next_id += 1
+            self._store.contacts[contact_id] = {**contact, "id": contact_id}
             action = "create"  # §3 ASSUMPTION: "create" for inserts
         else:
             existing.update(contact)

@@ -284,3 +284,39 @@ def test_if_propeller_held_to_its_request_schema_only_the_rows_with_ssn_would_fa
     created = {n for n in meant["ok"] if n != 3} - with_ssn
     assert {ended[n].status for n in created} == {RowStatus.CREATED}
     assert counters(run)["created"] == len(created)
+
+
+def test_if_propeller_gave_new_contacts_ids_of_its_own_each_row_keeps_its_answer(
+    client: Client,
+    operator,
+    alt_server: AltPropeller,
+    run_worker,
+    settings,  # type: ignore[no-untyped-def]
+) -> None:
+    """Reference §8.2: an unknown id may get a new Propeller id; `key` echoes the sent one.
+
+    Answers are matched to rows by `key`, so each row records the id Propeller gave it.
+    """
+    settings.PROPELLER_BATCH_SIZE = 50
+    point_at(settings, alt_server)
+    alt_server.reset()
+    client.force_login(operator)
+    rows = [f"{90000 + i},N{i},,L,n{i}@example.com,1,,,,,,," for i in range(60)]
+    alt_server.assign_ids = True
+    try:
+        run = checked_run(client, run_worker, rows, HEADER)
+        run_control.run_start(run_id=run.pk, user=operator)
+        run_worker()
+    finally:
+        alt_server.assign_ids = False
+    assert counters(run)["created"] == 60
+    given = {
+        row.contact_id: row.propeller_id
+        for row in ContactRow.objects.filter(run=run, status=RowStatus.CREATED)
+    }
+    assert len(given) == 60
+    for contact_id, propeller_id in given.items():
+        assert propeller_id is not None
+        stored = alt_server.get_contact(propeller_id)
+        assert stored is not None
+        assert stored["email"] == f"n{contact_id - 90000}@example.com"
