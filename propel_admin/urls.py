@@ -5,12 +5,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from csp.constants import UNSAFE_INLINE
+from csp.decorators import csp_update
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import user_passes_test
-from django.urls import include, path
+from django.urls import include, path, reverse_lazy
 from django_rq.urls import get_admin_urlpatterns, get_api_urlpatterns
 
+from propel_admin.core import account_views
 from propel_admin.core import views as core_views
 
 
@@ -18,11 +21,16 @@ def _superuser_only(view: Callable[..., Any]) -> Callable[..., Any]:
     return user_passes_test(lambda user: user.is_active and user.is_superuser)(view)
 
 
+# django-rq's dashboard templates carry inline scripts and styles; on its pages only
+# (superusers, templates we do not write) the policy lets them run.
+_rq_inline = csp_update({"script-src": [UNSAFE_INLINE], "style-src": [UNSAFE_INLINE]})
+
+
 def _rq_urlpatterns() -> list[Any]:
     """django-rq's dashboard, every view (its token-guarded JSON too) for superusers only."""
     patterns = get_api_urlpatterns() + get_admin_urlpatterns()
     for pattern in patterns:
-        pattern.callback = _superuser_only(pattern.callback)
+        pattern.callback = _rq_inline(_superuser_only(pattern.callback))
     return patterns
 
 
@@ -36,6 +44,18 @@ urlpatterns = [
     path("templates/", include("propel_admin.imports.template_urls")),
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("account/", account_views.account, name="account"),
+    path("account/logout-everywhere/", account_views.logout_everywhere, name="logout-everywhere"),
+    path(
+        "account/password/",
+        auth_views.PasswordChangeView.as_view(success_url=reverse_lazy("password_change_done")),
+        name="password_change",
+    ),
+    path(
+        "account/password/done/",
+        auth_views.PasswordChangeDoneView.as_view(),
+        name="password_change_done",
+    ),
     # The queue dashboard shows job internals: superusers only.
     path("admin/rq/", include((_rq_urlpatterns(), "django_rq"))),
     path("admin/", admin.site.urls),

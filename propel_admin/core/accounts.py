@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import secrets
 from dataclasses import dataclass
 
-from django.contrib.auth import get_user_model
+from django.contrib.auth import SESSION_KEY, get_user_model
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.sessions.models import Session
 from django.db import transaction
+from django.utils import timezone
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -37,3 +43,26 @@ def first_account_from_env() -> FirstAccount:
         username=os.environ.get("DJANGO_SUPERUSER_USERNAME", "").strip(),
         password=os.environ.get("DJANGO_SUPERUSER_PASSWORD", ""),
     )
+
+
+def _session_keys_of(user_pk: int) -> list[str]:
+    """Keys of the live database sessions logged in as this user."""
+    wanted = str(user_pk)
+    keys = []
+    # Sessions are signed blobs: decode each live one (a handful per member of staff).
+    for session in Session.objects.filter(expire_date__gt=timezone.now()).iterator():
+        if str(session.get_decoded().get(SESSION_KEY)) == wanted:
+            keys.append(session.session_key)
+    return keys
+
+
+def user_sessions_count(*, user: AbstractBaseUser) -> int:
+    return len(_session_keys_of(user.pk))
+
+
+def user_sessions_end(*, user: AbstractBaseUser) -> int:
+    """End every session of this user, on every device; returns how many were ended."""
+    keys = _session_keys_of(user.pk)
+    Session.objects.filter(session_key__in=keys).delete()
+    logger.info("user %s logged out everywhere (%d sessions ended)", user.pk, len(keys))
+    return len(keys)

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth.models import User
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
@@ -19,6 +21,23 @@ from propel_admin.imports.models import (
     RunStatus,
     Upload,
 )
+
+RATE_WINDOW = timedelta(hours=1)
+
+
+def upload_rate_limit_until(*, user: User, now: datetime | None = None) -> datetime | None:
+    """When this user may upload again, or None if now (UPLOAD_RATE_LIMIT uploads an hour)."""
+    now = now or timezone.now()
+    limit = settings.UPLOAD_RATE_LIMIT
+    newest = list(
+        Upload.objects.filter(uploaded_by=user, created_at__gt=now - RATE_WINDOW)
+        .order_by("-created_at")
+        .values_list("created_at", flat=True)[:limit]
+    )
+    if len(newest) < limit:
+        return None
+    # Once the oldest of the last `limit` uploads leaves the window, one more fits.
+    return newest[-1] + RATE_WINDOW
 
 
 def upload_list(*, limit: int = 50) -> QuerySet[Upload]:

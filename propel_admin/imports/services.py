@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from pathlib import Path
 
 from django.contrib.auth.models import User
 from django.core.files.uploadedfile import UploadedFile
@@ -12,6 +11,7 @@ from django.db import transaction
 
 from propel_admin.imports.mapping_edit import upload_mapping_suggest
 from propel_admin.imports.models import Upload
+from propel_admin.imports.uploading import display_name
 from propel_admin.parsing import FileRejected, ReadOptions, Sniffed, sniff
 
 logger = logging.getLogger(__name__)
@@ -44,7 +44,7 @@ def upload_create(*, uploaded_file: UploadedFile, sha256: str, user: User) -> Up
 
     A rejected file is removed again: nothing is kept of a file that cannot be read.
     """
-    original_name = Path(uploaded_file.name or "upload").name[:255]
+    original_name = display_name(uploaded_file.name or "")
     upload = Upload(
         original_name=original_name,
         size=uploaded_file.size or 0,

@@ -1,18 +1,62 @@
-"""Receiving an uploaded file: a size cap enforced while it streams in, and its sha256."""
+"""Receiving an uploaded file: a size cap while it streams in, its sha256, a rate limit.
+
+The name a browser sends is only ever shown (cleaned by `display_name`), never a path:
+files are stored under generated names (models.upload_path).
+"""
 
 from __future__ import annotations
 
 import hashlib
+import math
+import re
+import unicodedata
+from datetime import datetime
 from typing import Any
 
 from django.conf import settings
 from django.core.files.uploadhandler import FileUploadHandler, SkipFile
 from django.http import HttpRequest
+from django.utils import timezone
 
 TOO_LARGE = (
     "The file is larger than {limit}, the most that can be uploaded. "
     "Split it into smaller files, or save it as CSV, which is smaller than Excel."
 )
+
+
+RATE_LIMITED = (
+    "You have uploaded {limit} files in the last hour, the most allowed. "
+    "Try again at {time} (in {wait}); nothing of this file was kept."
+)
+NAME_MAX = 255
+
+
+def display_name(name: str) -> str:
+    """The uploaded file's name as shown: its last path part, no control or format characters.
+
+    Long names keep their extension (format detection looks at it) and are cut in the middle.
+    """
+    base = re.split(r"[/\\]", name)[-1]
+    # Cc control characters (NUL, ESC, ...), Cf format characters (right-to-left override),
+    # surrogates, private use and unassigned: none belong in a file name shown to people.
+    spaced = "".join(" " if ch.isspace() else ch for ch in base)
+    kept = "".join(ch for ch in spaced if not unicodedata.category(ch).startswith("C"))
+    kept = " ".join(kept.split())
+    if kept in ("", ".", ".."):
+        return "upload"
+    if len(kept) <= NAME_MAX:
+        return kept
+    stem, dot, suffix = kept.rpartition(".")
+    if not dot or len(suffix) > 10:
+        return kept[: NAME_MAX - 1] + "…"
+    return stem[: NAME_MAX - len(suffix) - 2] + "…." + suffix
+
+
+def rate_limited_text(*, limit: int, retry_at: datetime, now: datetime) -> str:
+    minutes = max(1, math.ceil((retry_at - now).total_seconds() / 60))
+    wait = "1 minute" if minutes == 1 else f"{minutes} minutes"
+    time = timezone.localtime(retry_at).strftime("%H:%M")
+    return RATE_LIMITED.format(limit=limit, time=time, wait=wait)
 
 
 def human_size(size: int) -> str:
@@ -61,3 +105,13 @@ class CappedHashingUploadHandler(FileUploadHandler):
         assert self.request is not None
         message = TOO_LARGE.format(limit=human_size(self.limit))
         self.request.upload_refused = message  # type: ignore[attr-defined]
+
+
+class RefusingUploadHandler(FileUploadHandler):
+    """Drops every file (the uploader is over the rate limit); the other fields still arrive."""
+
+    def receive_data_chunk(self, raw_data: bytes, start: int) -> bytes | None:
+        raise SkipFile()
+
+    def file_complete(self, file_size: int) -> None:
+        return None

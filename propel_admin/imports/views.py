@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+from datetime import datetime
 from typing import Any
 
 from django.conf import settings
@@ -9,6 +11,7 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import format_html
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_http_methods, require_POST
@@ -16,7 +19,12 @@ from django.views.decorators.http import require_http_methods, require_POST
 from propel_admin.imports import mapping_edit, selectors, services, validation
 from propel_admin.imports.forms import ReadOptionsForm, UploadForm
 from propel_admin.imports.models import Upload
-from propel_admin.imports.uploading import CappedHashingUploadHandler, human_size
+from propel_admin.imports.uploading import (
+    CappedHashingUploadHandler,
+    RefusingUploadHandler,
+    human_size,
+    rate_limited_text,
+)
 from propel_admin.mapping import DATE_FORMATS, MappingSpec, MappingSpecError
 from propel_admin.parsing import FileRejected, ReadOptions
 from propel_admin.parsing.encoding import encoding_label
@@ -26,8 +34,14 @@ from propel_admin.parsing.encoding import encoding_label
 @require_http_methods(["GET", "POST"])
 def upload_list(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
-        handlers = list(request.upload_handlers)
-        request.upload_handlers = [CappedHashingUploadHandler(request), *handlers]
+        until = selectors.upload_rate_limit_until(user=request.user)  # type: ignore[arg-type]
+        if until is not None:
+            # Over the limit: drop the file as it streams in; the page says when to retry.
+            request.rate_limited_until = until  # type: ignore[attr-defined]
+            request.upload_handlers = [RefusingUploadHandler(request)]
+        else:
+            handlers = list(request.upload_handlers)
+            request.upload_handlers = [CappedHashingUploadHandler(request), *handlers]
     return _upload_list(request)
 
 
@@ -35,6 +49,9 @@ def upload_list(request: HttpRequest) -> HttpResponse:
 def _upload_list(request: HttpRequest) -> HttpResponse:
     form = UploadForm()
     error = ""
+    limited_until = getattr(request, "rate_limited_until", None)
+    if limited_until is not None:
+        return _rate_limited(request, limited_until)
     if request.method == "POST":
         form = UploadForm(request.POST, request.FILES)
         error = getattr(request, "upload_refused", "")
@@ -50,6 +67,13 @@ def _upload_list(request: HttpRequest) -> HttpResponse:
             else:
                 _say_duplicate(request, outcome.duplicate_of)
                 return redirect("imports:upload-detail", upload_id=outcome.upload.pk)
+    failed = bool(error) or bool(form.errors)
+    return _render_upload_list(request, form, error, status=400 if failed else 200)
+
+
+def _render_upload_list(
+    request: HttpRequest, form: UploadForm, error: str, *, status: int
+) -> HttpResponse:
     context = {
         "form": form,
         "error": error,
@@ -57,8 +81,16 @@ def _upload_list(request: HttpRequest) -> HttpResponse:
         "max_bytes": settings.UPLOAD_MAX_BYTES,
         "max_size": human_size(settings.UPLOAD_MAX_BYTES),
     }
-    failed = bool(error) or bool(form.errors)
-    return render(request, "imports/upload_list.html", context, status=400 if failed else 200)
+    return render(request, "imports/upload_list.html", context, status=status)
+
+
+def _rate_limited(request: HttpRequest, until: datetime) -> HttpResponse:
+    """429 with when to try again; the file was dropped by RefusingUploadHandler."""
+    now = timezone.now()
+    error = rate_limited_text(limit=settings.UPLOAD_RATE_LIMIT, retry_at=until, now=now)
+    response = _render_upload_list(request, UploadForm(), error, status=429)
+    response["Retry-After"] = str(max(1, math.ceil((until - now).total_seconds())))
+    return response
 
 
 def _say_duplicate(request: HttpRequest, earlier: Upload | None) -> None:
