@@ -18,6 +18,7 @@ from propel_admin.mapping import (
     MappingSpec,
     MappingSpecError,
     SpecProblem,
+    Suggestion,
     compile_mapping,
     detect_date_format,
     normalise_header,
@@ -54,10 +55,7 @@ def upload_mapping_suggest(*, upload: Upload, template: MappingTemplate | None =
     samples = column_samples(upload)
     template = template or template_matching(upload.headers)
     if template is not None:
-        remembered = {r["header"]: r["target"] for r in template.mapping.get("columns", [])}
-        suggestions = suggest_mapping(upload.headers, samples, remembered=remembered)
-        constants = dict(template.mapping.get("constants", {}))
-        spec = _template_spec(template, suggestions, samples, constants)
+        spec, suggestions = template_spec(upload=upload, template=template)
     else:
         suggestions = suggest_mapping(upload.headers, samples)
         spec = spec_from_suggestions(suggestions, samples)
@@ -68,6 +66,17 @@ def upload_mapping_suggest(*, upload: Upload, template: MappingTemplate | None =
         for s in suggestions
     ]
     upload.save(update_fields=["mapping", "template", "suggestions"])
+
+
+def template_spec(
+    *, upload: Upload, template: MappingTemplate
+) -> tuple[MappingSpec, list[Suggestion]]:
+    """The template applied to the upload's columns, without changing the upload."""
+    samples = column_samples(upload)
+    remembered = {r["header"]: r["target"] for r in template.mapping.get("columns", [])}
+    suggestions = suggest_mapping(upload.headers, samples, remembered=remembered)
+    constants = dict(template.mapping.get("constants", {}))
+    return _template_spec(template, suggestions, samples, constants), suggestions
 
 
 def _template_spec(

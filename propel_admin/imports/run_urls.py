@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from propel_admin.imports import run_views
+from propel_admin.imports import rerun_views, run_views
 
 app_name = "runs"
 
@@ -21,4 +21,6 @@ urlpatterns = [
         run_views.run_invalid_download,
         name="run-invalid-download",
     ),
+    path("<int:run_id>/rerun/", rerun_views.rerun_confirm, name="rerun-confirm"),
+    path("<int:run_id>/rows/<int:row_number>/fix/", rerun_views.row_fix, name="row-fix"),
 ]
