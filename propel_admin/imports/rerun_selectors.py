@@ -57,15 +57,15 @@ def run_lineage(*, run: ImportRun) -> dict[str, Any]:
 
 
 def rerun_groups(*, run: ImportRun, limit: int = 20) -> list[dict[str, Any]]:
-    """The run's failed rows by error group (failure_key): a message, a count, examples."""
-    failed = ContactRow.objects.filter(run=run, status=RowStatus.FAILED)
+    """The failed rows still to re-run by error group (failure_key), most frequent first."""
+    eligible = rerun_candidates(run=run, scope=RerunScope())
     groups = list(
-        failed.values("failure_key")
+        eligible.values("failure_key")
         .annotate(count=Count("id"), message=Min("message"))
         .order_by("-count", "failure_key")[:limit]
     )
     for group in groups:
-        numbers = failed.filter(failure_key=group["failure_key"]).order_by("row_number")
+        numbers = eligible.filter(failure_key=group["failure_key"]).order_by("row_number")
         group["example_rows"] = list(numbers.values_list("row_number", flat=True)[:5])
     return groups
 
@@ -73,9 +73,10 @@ def rerun_groups(*, run: ImportRun, limit: int = 20) -> list[dict[str, Any]]:
 def rerun_panel(*, run: ImportRun) -> dict[str, Any]:
     """What the run page offers: the failed rows that can be re-run, by group."""
     if not run.is_done or not run.rows_failed:
-        return {"run": run, "eligible": 0, "groups": []}
+        return {"run": run, "show": False}
     return {
         "run": run,
+        "show": True,
         "eligible": rerun_candidates(run=run, scope=RerunScope()).count(),
         "groups": rerun_groups(run=run),
     }

@@ -14,7 +14,7 @@ from propel_admin.imports import rerun_selectors, reruns
 from propel_admin.imports.models import ContactRow, ImportRun, MappingTemplate
 from propel_admin.imports.selectors import masked_payload
 
-RERUN_STARTED = "Re-run #{child} of {count} failed rows started."
+RERUN_STARTED = "Run #{child} started: a re-run of {count} failed row{s}."
 RERUN_ALL_INVALID = (
     "None of the {count} rows can be sent with this mapping: run #{child} shows their problems."
 )
@@ -81,7 +81,8 @@ def _report(request: HttpRequest, child: ImportRun) -> None:
     if not child.rows_valid:
         messages.warning(request, RERUN_ALL_INVALID.format(count=child.rows_read, child=child.pk))
         return
-    text = RERUN_STARTED.format(child=child.pk, count=child.rows_read)
+    s = "" if child.rows_read == 1 else "s"
+    text = RERUN_STARTED.format(child=child.pk, count=child.rows_read, s=s)
     if child.rows_invalid:
         text += " " + RERUN_SOME_INVALID.format(invalid=child.rows_invalid)
     messages.success(request, text)

@@ -227,7 +227,7 @@ def test_fixing_a_row_inline_then_rerunning_it_sends_the_fix(
     assert (event.user, event.detail) == (operator, "row 7: Company ID")
 
     confirm = client.get(reverse("runs:rerun-confirm", args=[run.pk]), {"rows": "7"})
-    assert "1 of them was corrected by hand" in confirm.content.decode()
+    assert "It was corrected by hand: the correction is sent" in confirm.content.decode()
     _confirm(client, run, rows="7", mapping="run")
     run_worker()
     child = ImportRun.objects.get(parent=run)
