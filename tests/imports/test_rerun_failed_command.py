@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from django.test import Client
 
-from propel_admin.imports import run_control
+from propel_admin.imports import rerun_selectors, run_control
 from propel_admin.imports.models import ContactRow, ImportRun, RowStatus, RunEvent
 from tests.imports.conftest import checked_run
 from tests.workers import child_database_url, sandbox_env
@@ -80,6 +80,9 @@ def test_one_group_named_by_a_message_is_rerun_and_followed(
     assert grandchild["created"] == 1
     assert ContactRow.objects.get(run_id=grandchild["run_id"]).row_number == 3
     assert sandbox.get_contact(8001)["parent"] == {"id": 777777}
+    lineage = rerun_selectors.run_lineage(run=failed_run)  # through the re-run of the re-run
+    assert (lineage["fixed"], lineage["still_failing"]) == (3, 0)
+    assert [c.pk for c in lineage["children"]] == [child.pk]
 
     # Every failure is fixed now; nothing is left to re-run: exit 2, one line.
     nothing = _rerun(tmp_path, sandbox, str(failed_run.pk))

@@ -334,3 +334,40 @@ def test_a_run_still_sending_cannot_be_rerun(
         response.content.decode()
     )
     run_worker()
+
+
+def test_two_rerun_requests_at_the_same_moment_make_one_child(
+    client: Client,
+    operator,
+    sandbox,
+    run_worker,  # type: ignore[no-untyped-def]
+) -> None:
+    import threading
+
+    from django.db import connection
+
+    run = _sent_run(client, operator, run_worker, _mixed_rows())
+    barrier = threading.Barrier(2)
+    outcomes: list[object] = []
+
+    def start() -> None:
+        try:
+            barrier.wait()
+            child = reruns.run_rerun_create(run_id=run.pk, user=operator, scope=reruns.RerunScope())
+            outcomes.append(child.pk)
+        except reruns.RerunAlreadyStarted as exc:
+            outcomes.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=start) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    child = ImportRun.objects.get(parent=run)
+    assert child.pk in outcomes
+    refused = [o for o in outcomes if isinstance(o, reruns.RerunAlreadyStarted)]
+    assert [o.child_id for o in refused] == [child.pk]
+    assert ContactRow.objects.filter(run=child).count() == 4
+    run_worker()
