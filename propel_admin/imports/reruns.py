@@ -30,13 +30,13 @@ from propel_admin.imports.models import (
     RunEvent,
     RunStatus,
 )
+from propel_admin.imports.selectors import PII_FIELDS
 from propel_admin.imports.validation import ErrorGroups, _error_dict
 from propel_admin.mapping import (
     DuplicateTracker,
     MappedRow,
     MappingSpec,
     compile_mapping,
-    field_by_key,
 )
 from propel_admin.mapping.spec import resolve_column
 
@@ -161,7 +161,8 @@ def run_rerun_create(
             raise RerunAlreadyStarted(_taking_child(parent, scope) or parent.pk) from None
         child.refresh_from_db()
         mapping = f"template “{template.name}”" if template else "the run's mapping"
-        detail = f"{child.rows_read} failed rows ({scope.describe()}) with {mapping}"
+        rows = f"{child.rows_read} failed row{'' if child.rows_read == 1 else 's'}"
+        detail = f"{rows} ({scope.describe()}) with {mapping}"
         _event(parent.pk, user, "rerun", f"{detail}, as run #{child.pk}")
         _event(child.pk, user, "created", f"re-run of run #{parent.pk}: {detail}")
         if child.rows_valid:
@@ -275,13 +276,12 @@ def row_is_fixable(row: ContactRow) -> bool:
 
 
 def pii_columns(run: ImportRun) -> set[int]:
-    """The indexes of the columns that feed a field hidden on pages (SSN, date of birth)."""
+    """The indexes of the columns hidden on pages (selectors.PII_FIELDS: SSN, date of birth)."""
     headers = run.upload.headers
     found = set()
     for rule in MappingSpec.from_dict(run.mapping).mapped:
-        target = field_by_key(rule.target or "")
         index = resolve_column(rule, headers)
-        if target is not None and target.pii and index is not None:
+        if rule.target in PII_FIELDS and index is not None:
             found.add(index)
     return found
 

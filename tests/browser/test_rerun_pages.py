@@ -118,3 +118,35 @@ def test_an_operator_fixes_a_failed_row_reruns_it_and_then_reruns_a_group(
     screenshot(page, "rerun-parent-three-fixed")
     assert sandbox.get_contact(7100)["parent"] == {"id": 3}
     assert sandbox.get_contact(7201)["parent"] == {"id": 888888}
+
+
+def test_a_hidden_cell_can_be_replaced_but_not_read(
+    page: Page,
+    operator,
+    sandbox,
+    run_worker,
+    settings,
+    tmp_path: Path,  # type: ignore[no-untyped-def]
+) -> None:
+    settings.MEDIA_ROOT = tmp_path / "media"
+    client = Client()
+    client.force_login(operator)
+    header = "Contact ID,First name,Email,Company ID,SSN,Date of birth"
+    rows = ["7400,Ida,ida@example.com,777777,123-45-6789,28/08/1993"]
+    run = checked_run(client, run_worker, rows, header)
+    run_control.run_start(run_id=run.pk, user=operator)
+    run_worker()
+    log_in(page, "olivia", "operator-pass-123")
+    page.goto(f"/runs/{run.pk}/rows/2/")
+    expect(page.get_by_label("SSN")).to_have_value("")
+    expect(page.get_by_label("SSN")).to_have_attribute("placeholder", "••• (hidden)")
+    expect(page.locator("#row-fix-panel")).to_contain_text("Hidden: type a new value to replace")
+    page.get_by_label("Company ID").fill("3")
+    page.get_by_role("button", name="Save the correction").click()
+    expect(page.locator("#fix-notice")).to_contain_text("Row 2 corrected (Company ID)")
+    expect(page.locator("#fix-payload")).to_contain_text('"ssn": "•••"')
+    assert "123-45-6789" not in page.content()
+    assert "28/08/1993" not in page.content()
+    screenshot(page, "rerun-row-fix-hidden")
+    row = ContactRow.objects.get(run=run, row_number=2)
+    assert row.fixed_cells == ["7400", "Ida", "ida@example.com", "3", "123-45-6789", "28/08/1993"]

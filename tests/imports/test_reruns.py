@@ -258,7 +258,7 @@ def test_a_hidden_cell_is_kept_unless_replaced_and_never_shown(
     url = reverse("runs:row-fix", args=[run.pk, 2])
     view = client.get(reverse("runs:run-row", args=[run.pk, 2])).content.decode()
     assert "123-45-6789" not in view
-    assert "hidden: type a new value to replace it" in view
+    assert "Hidden: type a new value to replace it, or leave it empty to keep it" in view
 
     kept = client.post(url, {"cell-0": "6500", "cell-1": "Ann", "cell-2": "ann@example.com",
                              "cell-3": "1", "cell-4": ""}, HTTP_HX_REQUEST="true")  # fmt: skip
