@@ -56,7 +56,13 @@ def test_an_operator_fixes_a_failed_row_reruns_it_and_then_reruns_a_group(
     # Find contact 7100 among the failed rows and read why it failed.
     page.get_by_role("link", name="only the failed rows").click()
     expect(page.locator("#rows-table tbody tr")).to_have_count(4)
+    page.get_by_label("Choose row 11 to re-run").check()
+    page.get_by_label("Choose row 12 to re-run").check()
     screenshot(page, "rerun-failed-rows")
+    page.get_by_role("button", name="Re-run the chosen rows").click()
+    expect(page.locator("#rerun-scope")).to_have_text("The rows you chose: 11, 12")
+    expect(page.get_by_role("button", name="Re-run 2 rows")).to_be_visible()
+    page.go_back()
     page.get_by_label("Contact id, email or name").fill("7100")
     page.get_by_role("button", name="Show rows").click()
     expect(page.locator("#rows-table tbody tr")).to_have_count(1)
