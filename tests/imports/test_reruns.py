@@ -371,3 +371,29 @@ def test_two_rerun_requests_at_the_same_moment_make_one_child(
     assert [o.child_id for o in refused] == [child.pk]
     assert ContactRow.objects.filter(run=child).count() == 4
     run_worker()
+
+
+def test_a_template_that_makes_every_row_invalid_sends_nothing_and_says_so(
+    client: Client,
+    operator,
+    sandbox,
+    run_worker,  # type: ignore[no-untyped-def]
+) -> None:
+    run = _sent_run(client, operator, run_worker, _mixed_rows())
+    template = mapping_edit.template_create(name="No ids", upload=run.upload, user=operator)
+    data = {**template.mapping}
+    for column in data["columns"]:
+        if column["target"] == "id":
+            column["target"] = None
+    MappingTemplate.objects.filter(pk=template.pk).update(mapping=data)
+
+    response = _confirm(client, run, mapping=str(template.pk))
+    child = ImportRun.objects.get(parent=run)
+    assert (child.status, child.rows_valid, child.rows_invalid) == (RunStatus.VALIDATED, 0, 4)
+    page = client.get(response["Location"]).content.decode()
+    assert f"None of the 4 rows can be sent with this mapping: run #{child.pk}" in page
+    assert "Start sending" not in page
+    assert "Problems, grouped" in page
+    # Nothing was sent, so every failed row of the parent can still be re-run.
+    assert reruns.rerun_candidates(run=run, scope=reruns.RerunScope()).count() == 4
+    assert not RunEvent.objects.filter(run=child, action="start").exists()
