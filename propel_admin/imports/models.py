@@ -129,6 +129,9 @@ class ImportRun(models.Model):
     parent = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="children"
     )
+    # Which of the parent's failed rows the re-run takes ({"group": key, "rows": [numbers]}),
+    # kept for the job that copies them.
+    rerun_scope = models.JSONField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -14,11 +14,7 @@ from propel_admin.imports import rerun_selectors, reruns
 from propel_admin.imports.models import ContactRow, ImportRun, MappingTemplate
 from propel_admin.imports.selectors import masked_payload
 
-RERUN_STARTED = "Run #{child} started: a re-run of {count} failed row{s}."
-RERUN_ALL_INVALID = (
-    "None of the {count} rows can be sent with this mapping: run #{child} shows their problems."
-)
-RERUN_SOME_INVALID = "{invalid} of them have problems with this mapping and are not sent."
+RERUN_STARTED = "Run #{child} re-runs {scope}: checked again with the mapping first, then sent."
 ROW_FIXED = "Row {row} corrected ({changed}). The next re-run sends the corrected values."
 ROW_UNCHANGED = "Nothing changed: the row keeps the values from the file."
 ROW_NOT_FIXED = "The row was not saved: correct the fields marked below."
@@ -58,7 +54,7 @@ def rerun_confirm(request: HttpRequest, run_id: int) -> HttpResponse:
         return redirect("runs:run-detail", run_id=exc.child_id)
     except reruns.RerunRefused as exc:
         return _refuse(request, run, scope, data, str(exc))
-    _report(request, child)
+    _report(request, child, scope)
     return redirect("runs:run-detail", run_id=child.pk)
 
 
@@ -77,15 +73,8 @@ def _refuse(
     return render(request, "runs/rerun_confirm.html", context, status=400)
 
 
-def _report(request: HttpRequest, child: ImportRun) -> None:
-    if not child.rows_valid:
-        messages.warning(request, RERUN_ALL_INVALID.format(count=child.rows_read, child=child.pk))
-        return
-    s = "" if child.rows_read == 1 else "s"
-    text = RERUN_STARTED.format(child=child.pk, count=child.rows_read, s=s)
-    if child.rows_invalid:
-        text += " " + RERUN_SOME_INVALID.format(invalid=child.rows_invalid)
-    messages.success(request, text)
+def _report(request: HttpRequest, child: ImportRun, scope: reruns.RerunScope) -> None:
+    messages.success(request, RERUN_STARTED.format(child=child.pk, scope=scope.describe()))
 
 
 def _int(value: str | None) -> int | None:

@@ -70,7 +70,8 @@ def test_rerunning_all_failures_after_the_parent_exists_creates_them_in_a_child_
     assert response["Location"] == reverse("runs:run-detail", args=[child.pk])
     assert child.upload_id == run.upload_id
     assert child.mapping == run.mapping
-    assert child.status == RunStatus.STARTING
+    assert child.status == RunStatus.QUEUED  # a job copies, checks and sends the rows
+    assert child.rerun_scope == {"group": "", "rows": []}
     run_worker()
 
     child.refresh_from_db()
@@ -181,16 +182,39 @@ def test_starting_the_same_rerun_twice_creates_one_child(
     followed = client.get(second["Location"]).content.decode()
     assert f"These rows are being re-run already in run #{child.pk}" in followed
 
-    # A second child cannot take a row a live retry holds, even past the service's check.
+    run_worker()
+    child.refresh_from_db()
+    assert child.rows_created == 4
+    assert ImportRun.objects.filter(parent=run).count() == 1
+    # No other row can take a row a retry holds, even past the service's checks.
     row = ContactRow.objects.get(run=run, row_number=7)
     with pytest.raises(IntegrityError):
         ContactRow.objects.create(
             run=child, row_number=7, cells=[], payload={}, status=RowStatus.PENDING, retry_of=row
         )
+
+
+def test_rows_another_rerun_took_before_the_job_ran_are_left_out(
+    client: Client,
+    operator,
+    sandbox,
+    run_worker,  # type: ignore[no-untyped-def]
+) -> None:
+    run = _sent_run(client, operator, run_worker, _mixed_rows())
+    child = reruns.run_rerun_create(run_id=run.pk, user=operator, scope=reruns.RerunScope())
+    row = ContactRow.objects.get(run=run, row_number=8)
+    other = ImportRun.objects.create(
+        upload=run.upload, mapping=run.mapping, read_options={}, created_by=operator,
+        parent=run, status=RunStatus.FINISHED,
+    )  # fmt: skip
+    ContactRow.objects.create(  # taken between the request and the job
+        run=other, row_number=8, cells=row.cells, status=RowStatus.CREATED, retry_of=row
+    )
     run_worker()
     child.refresh_from_db()
-    assert child.rows_created == 4
-    assert ImportRun.objects.filter(parent=run).count() == 1
+    assert child.rows_read == 3
+    numbers = ContactRow.objects.filter(run=child).values_list("row_number", flat=True)
+    assert sorted(numbers) == [7, 9, 10]
 
 
 def test_fixing_a_row_inline_then_rerunning_it_sends_the_fix(
@@ -305,9 +329,9 @@ def test_a_template_remaps_the_rows_and_rows_it_makes_invalid_are_not_sent(
     response = _confirm(client, run, mapping=str(template.pk))
     child = ImportRun.objects.get(parent=run)
     assert response["Location"] == reverse("runs:run-detail", args=[child.pk])
-    assert (child.rows_read, child.rows_valid, child.rows_invalid) == (2, 1, 1)
     run_worker()
     child.refresh_from_db()
+    assert (child.rows_read, child.rows_valid, child.rows_invalid) == (2, 1, 1)
     assert (child.rows_created, child.rows_failed) == (1, 0)
     invalid = ContactRow.objects.get(run=child, status=RowStatus.INVALID)
     assert invalid.row_number == 3
@@ -369,8 +393,8 @@ def test_two_rerun_requests_at_the_same_moment_make_one_child(
     assert child.pk in outcomes
     refused = [o for o in outcomes if isinstance(o, reruns.RerunAlreadyStarted)]
     assert [o.child_id for o in refused] == [child.pk]
-    assert ContactRow.objects.filter(run=child).count() == 4
     run_worker()
+    assert ContactRow.objects.filter(run=child).count() == 4
 
 
 def test_a_template_that_makes_every_row_invalid_sends_nothing_and_says_so(
@@ -388,12 +412,61 @@ def test_a_template_that_makes_every_row_invalid_sends_nothing_and_says_so(
     MappingTemplate.objects.filter(pk=template.pk).update(mapping=data)
 
     response = _confirm(client, run, mapping=str(template.pk))
+    run_worker()
     child = ImportRun.objects.get(parent=run)
     assert (child.status, child.rows_valid, child.rows_invalid) == (RunStatus.VALIDATED, 0, 4)
     page = client.get(response["Location"]).content.decode()
-    assert f"None of the 4 rows can be sent with this mapping: run #{child.pk}" in page
+    assert "Nothing was sent:</strong> none of these rows can be sent with this mapping" in page
     assert "Start sending" not in page
     assert "Problems, grouped" in page
     # Nothing was sent, so every failed row of the parent can still be re-run.
     assert reruns.rerun_candidates(run=run, scope=reruns.RerunScope()).count() == 4
     assert not RunEvent.objects.filter(run=child, action="start").exists()
+
+
+def test_a_rerun_that_loses_a_race_for_its_rows_is_rejected_and_sends_nothing(
+    client: Client,
+    operator,
+    sandbox,
+    run_worker,
+    monkeypatch,  # type: ignore[no-untyped-def]
+) -> None:
+    run = _sent_run(client, operator, run_worker, _mixed_rows())
+    first = reruns.run_rerun_create(run_id=run.pk, user=operator, scope=reruns.RerunScope())
+    run_worker()
+    # A second child made as if the two had read the rows at the same moment.
+    second = ImportRun.objects.create(
+        upload=run.upload, mapping=run.mapping, read_options={}, created_by=operator,
+        parent=run, rerun_scope={"group": "", "rows": []},
+    )  # fmt: skip
+    monkeypatch.setattr(reruns, "rerun_candidates", lambda *, run, scope: reruns.rows_in_scope(
+        run=run, scope=scope))  # fmt: skip
+    reruns.rerun_stage(run_id=second.pk)
+    second.refresh_from_db()
+    assert (second.status, second.error) == (RunStatus.REJECTED, reruns.ROWS_TAKEN)
+    assert not ContactRow.objects.filter(run=second).exists()
+    assert ContactRow.objects.filter(run=first, status=RowStatus.FAILED).count() == 4
+    page = client.get(reverse("runs:run-detail", args=[second.pk])).content.decode()
+    assert "Another re-run took some of these rows" in page
+
+
+def test_a_rerun_whose_job_vanished_is_prepared_again_by_the_reconciler(
+    client: Client,
+    operator,
+    sandbox,
+    run_worker,
+    redis_conn,  # type: ignore[no-untyped-def]
+) -> None:
+    from propel_admin.imports.reconcile import reconcile
+
+    run = _sent_run(client, operator, run_worker, _mixed_rows())
+    sandbox.add_companies(ids=[777777, 888888])
+    child = reruns.run_rerun_create(run_id=run.pk, user=operator, scope=reruns.RerunScope())
+    redis_conn.flushdb()  # Redis emptied before a worker took the job
+    blocked = _confirm(client, run, mapping="run")  # still being prepared: no second child
+    assert blocked["Location"] == reverse("runs:run-detail", args=[child.pk])
+    assert reconcile().restaged == 1
+    assert reconcile().restaged == 0  # queued once
+    run_worker()
+    child.refresh_from_db()
+    assert (child.status, child.rows_created) == (RunStatus.FINISHED, 4)

@@ -11,6 +11,11 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.AddField(
+            model_name='importrun',
+            name='rerun_scope',
+            field=models.JSONField(blank=True, null=True),
+        ),
+        migrations.AddField(
             model_name='contactrow',
             name='fixed_cells',
             field=models.JSONField(blank=True, null=True),

@@ -180,8 +180,10 @@ def follow_run(
         if line != last and not quiet:
             write(line)
             last = line
-        if run.is_done or run.status == RunStatus.PAUSED:
+        if run.is_done or run.status in (RunStatus.PAUSED, RunStatus.REJECTED):
             return run
+        if run.status == RunStatus.VALIDATED and not run.rows_valid:
+            return run  # checked, and nothing can be sent
         time.sleep(0.5)
 
 

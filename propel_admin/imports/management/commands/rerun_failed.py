@@ -25,8 +25,8 @@ class BadArguments(Exception):
 class Command(BaseCommand):
     help = (
         "Re-run the failed rows of a finished run (all, or one error group with --group) as a "
-        "new run linked to it. Exit 0 when it finished (or started, without --wait), 1 when "
-        "rows failed again or could not be sent, 2 on bad arguments."
+        "new run linked to it. Exit 0 when it finished (without --wait: when it was queued), "
+        "1 when rows failed again or could not be sent, 2 on bad arguments."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -45,10 +45,10 @@ class Command(BaseCommand):
         except (BadArguments, reruns.RerunRefused) as exc:
             self.stderr.write(f"rerun_failed: {exc}")
             sys.exit(EXIT_BAD_ARGUMENTS)
-        if options["wait"] and child.is_sending:
+        if options["wait"]:
             here = not health.check_workers().ok
             if here and not options["json"]:
-                self.stderr.write("no RQ worker is running: sending in this process")
+                self.stderr.write("no RQ worker is running: doing the work in this process")
             child = follow_run(child, here=here, quiet=options["json"], write=self.stderr.write)
         summary = {**send_summary(child), "parent_run_id": parent.pk}
         if options["json"]:
@@ -60,7 +60,7 @@ class Command(BaseCommand):
                 f"{summary['sent']}: {summary['created']} created, {summary['updated']} updated, "
                 f"{summary['failed']} failed"
             )
-        ok = child.status == RunStatus.FINISHED or (not options["wait"] and child.is_sending)
+        ok = child.status == RunStatus.FINISHED or not options["wait"]
         sys.exit(0 if ok else EXIT_FAILURES)
 
     def _create(self, options: dict[str, Any]) -> tuple[ImportRun, ImportRun]:
