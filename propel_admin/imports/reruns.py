@@ -186,8 +186,8 @@ def run_rerun_create(
 def rerun_stage(*, run_id: int) -> None:
     """The RQ job: copy the parent's eligible failed rows, check them, then start sending.
 
-    Safe to run again (a retried job starts over); rows another re-run took meanwhile
-    reject this one, with nothing sent.
+    Safe to run again (a retried job starts over). Rows a later run took meanwhile are left
+    out; losing a race for a row to another re-run rejects this one, with nothing sent.
     """
     child = ImportRun.objects.select_related("upload", "parent", "created_by").get(pk=run_id)
     if child.is_finished or child.parent is None:
