@@ -90,6 +90,7 @@ def test_an_operator_fixes_a_failed_row_reruns_it_and_then_reruns_a_group(
     screenshot(page, "rerun-confirm-row")
     page.get_by_role("button", name="Re-run 1 row").click()
     expect(page.locator("#rerun-of")).to_contain_text(f"Re-run of run #{run.pk}")
+    expect(page.locator("hgroup")).to_contain_text("A re-run starts sending by itself")
     child = ImportRun.objects.get(parent=run)
 
     env = worker_env(sandbox, MEDIA_ROOT=str(tmp_path / "media"),
