@@ -210,12 +210,13 @@ def rerun_stage(*, run_id: int) -> None:
                 rows_read=0, rows_valid=0, rows_invalid=0,
             )  # fmt: skip
         return
-    ImportRun.objects.filter(pk=child.pk).update(
-        status=RunStatus.VALIDATED, finished_at=timezone.now(), error_groups=groups.ranked()
-    )
-    child.refresh_from_db()
-    if child.rows_valid:
-        run_control.run_start(run_id=child.pk, user=child.created_by)
+    with transaction.atomic():  # no page sees it checked but not started: it polls on
+        ImportRun.objects.filter(pk=child.pk).update(
+            status=RunStatus.VALIDATED, finished_at=timezone.now(), error_groups=groups.ranked()
+        )
+        child.refresh_from_db()
+        if child.rows_valid:
+            run_control.run_start(run_id=child.pk, user=child.created_by)
     logger.info("re-run %s checked: %s rows", child.pk, child.rows_read)
 
 
