@@ -45,3 +45,16 @@ def enqueue_plan(run_id: int) -> None:
     from propel_admin.imports.tasks import run_plan_task
 
     django_rq.get_queue("default").enqueue(run_plan_task, run_id, job_id=plan_job_id(run_id))
+
+
+def rerun_stage_job_id(run_id: int) -> str:
+    return f"rerun-stage-{run_id}"
+
+
+def enqueue_rerun_stage(run_id: int) -> None:
+    """The job that copies a re-run's rows, checks them and starts sending."""
+    from propel_admin.imports.tasks import rerun_stage_task
+
+    django_rq.get_queue("default").enqueue(
+        rerun_stage_task, run_id, job_id=rerun_stage_job_id(run_id)
+    )

@@ -19,6 +19,7 @@ from propel_admin.mapping import (
     MappingSpec,
     MappingSpecError,
     SpecProblem,
+    Suggestion,
     compile_mapping,
     detect_date_format,
     normalise_header,
@@ -60,12 +61,7 @@ def upload_mapping_suggest(*, upload: Upload, template: MappingTemplate | None =
         spec = roundtrip.spec_from_run(source, upload.headers)
         suggestions = roundtrip.suggestions_from_spec(spec, upload.headers, run=source)
     elif (template := template or template_matching(upload.headers)) is not None:
-        remembered = {r["header"]: r["target"] for r in template.mapping.get("columns", [])}
-        suggestions = roundtrip.export_columns_ignored(
-            suggest_mapping(upload.headers, samples, remembered=remembered), upload.headers
-        )
-        constants = dict(template.mapping.get("constants", {}))
-        spec = _template_spec(template, suggestions, samples, constants)
+        spec, suggestions = template_spec(upload=upload, template=template)
     else:
         suggestions = roundtrip.export_columns_ignored(
             suggest_mapping(upload.headers, samples), upload.headers
@@ -78,6 +74,19 @@ def upload_mapping_suggest(*, upload: Upload, template: MappingTemplate | None =
         for s in suggestions
     ]
     upload.save(update_fields=["mapping", "template", "suggestions"])
+
+
+def template_spec(
+    *, upload: Upload, template: MappingTemplate
+) -> tuple[MappingSpec, list[Suggestion]]:
+    """The template applied to the upload's columns, without changing the upload."""
+    samples = column_samples(upload)
+    remembered = {r["header"]: r["target"] for r in template.mapping.get("columns", [])}
+    suggestions = roundtrip.export_columns_ignored(
+        suggest_mapping(upload.headers, samples, remembered=remembered), upload.headers
+    )
+    constants = dict(template.mapping.get("constants", {}))
+    return _template_spec(template, suggestions, samples, constants), suggestions
 
 
 def _template_spec(

@@ -129,6 +129,9 @@ class ImportRun(models.Model):
     parent = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="children"
     )
+    # Which of the parent's failed rows the re-run takes ({"group": key, "rows": [numbers]}),
+    # kept for the job that copies them.
+    rerun_scope = models.JSONField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -264,9 +267,22 @@ class ContactRow(models.Model):
         related_name="retries",
         db_index=False,  # the partial index below: most rows retry nothing
     )
+    # An operator's correction of a failed row's cells (header order), used by its next
+    # re-run; `cells` keeps what the file said. Null: never corrected.
+    fixed_cells = models.JSONField(null=True, blank=True)
 
     class Meta:
         permissions = [("view_pii", "Can see social security numbers and dates of birth")]
+        constraints = [
+            # A row is retried by at most one row that is waiting, sent or failed: two
+            # re-runs started at once (double click, two tabs) cannot both take it.
+            models.UniqueConstraint(
+                fields=["retry_of"],
+                name="row_one_live_retry",
+                condition=models.Q(retry_of__isnull=False)
+                & ~models.Q(status__in=["invalid", "cancelled", "skipped"]),
+            ),
+        ]
         indexes = [
             models.Index(fields=["contact_id"], name="row_contact"),
             models.Index(

@@ -44,6 +44,7 @@ class Report:
     requeued: int = 0
     replanned: int = 0
     resumed: int = 0
+    restaged: int = 0
 
 
 def reconcile() -> Report:
@@ -52,10 +53,11 @@ def reconcile() -> Report:
     report.requeued = _requeue_lost_batches()
     report.replanned = _replan_stuck_runs()
     report.resumed = _resume_cooled_off_runs()
+    report.restaged = _restage_stuck_reruns()
     for run_id in ImportRun.objects.filter(status=RunStatus.SENDING).values_list("pk", flat=True):
         run_control.run_finish_if_done(run_id=run_id)
     ImportRun.objects.filter(rate_limited_until__lt=timezone.now()).update(rate_limited_until=None)
-    if report.expired or report.requeued or report.replanned or report.resumed:
+    if report.expired or report.requeued or report.replanned or report.resumed or report.restaged:
         logger.info("reconciled: %s", report)
     return report
 
@@ -122,3 +124,17 @@ def _resume_cooled_off_runs() -> int:
     return sum(
         run_control.run_resume(run_id=pk, user=None) for pk in due.values_list("pk", flat=True)
     )
+
+
+def _restage_stuck_reruns() -> int:
+    """Re-runs still being prepared whose job is gone (it starts over, copying the rows)."""
+    connection = django_rq.get_connection("default")
+    stuck = ImportRun.objects.filter(
+        parent__isnull=False, status__in=[RunStatus.QUEUED, RunStatus.VALIDATING]
+    ).values_list("pk", flat=True)
+    count = 0
+    for run_id in stuck:
+        if not _job_alive(connection, jobs.rerun_stage_job_id(run_id)):
+            jobs.enqueue_rerun_stage(run_id)
+            count += 1
+    return count

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from propel_admin.imports import batch_sending, run_control, validation
+from propel_admin.imports import batch_sending, reruns, run_control, validation
 
 
 def run_validate_task(run_id: int) -> None:
@@ -15,3 +15,7 @@ def run_plan_task(run_id: int) -> None:
 
 def batch_send_task(batch_id: int) -> None:
     batch_sending.batch_send(batch_id=batch_id)
+
+
+def rerun_stage_task(run_id: int) -> None:
+    reruns.rerun_stage(run_id=run_id)

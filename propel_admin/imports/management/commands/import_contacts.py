@@ -6,6 +6,7 @@ import hashlib
 import json
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -86,19 +87,7 @@ class Command(BaseCommand):
         return _summary(upload, spec, run)
 
     def _follow(self, run: ImportRun, *, here: bool, quiet: bool) -> ImportRun:
-        """Print progress until the run is done (or paused); work the queue if no one else."""
-        last = ""
-        while True:
-            if here:
-                _work_queue_once()
-            run.refresh_from_db()
-            line = f"{run.get_status_display()}: {run.rows_done} of {run.rows_to_send} rows done"
-            if line != last and not quiet:
-                self.stderr.write(line)
-                last = line
-            if run.is_done or run.status == RunStatus.PAUSED:
-                return run
-            time.sleep(0.5)
+        return follow_run(run, here=here, quiet=quiet, write=self.stderr.write)
 
     def _print(self, summary: dict[str, Any]) -> None:
         self.stdout.write(
@@ -178,6 +167,26 @@ def _mapping(
     return spec
 
 
+def follow_run(
+    run: ImportRun, *, here: bool, quiet: bool, write: Callable[[str], Any]
+) -> ImportRun:
+    """Print progress until the run is done (or paused); work the queue if no one else."""
+    last = ""
+    while True:
+        if here:
+            _work_queue_once()
+        run.refresh_from_db()
+        line = f"{run.get_status_display()}: {run.rows_done} of {run.rows_to_send} rows done"
+        if line != last and not quiet:
+            write(line)
+            last = line
+        if run.is_done or run.status in (RunStatus.PAUSED, RunStatus.REJECTED):
+            return run
+        if run.status == RunStatus.VALIDATED and not run.rows_valid:
+            return run  # checked, and nothing can be sent
+        time.sleep(0.5)
+
+
 def _wait(run: ImportRun) -> ImportRun:
     while True:
         run.refresh_from_db()
@@ -201,15 +210,22 @@ def _summary(upload: Upload, spec: MappingSpec, run: ImportRun) -> dict[str, Any
         raise Rejected(run.error)
     return {
         "upload_id": upload.pk,
+        **send_summary(run),
+        "mapping": {rule.header: rule.target for rule in spec.columns},
+        "constants": dict(spec.constants),
+        "errors": {g["message"]: g["count"] for g in run.error_groups},
+        "warnings": run.warnings,
+    }
+
+
+def send_summary(run: ImportRun) -> dict[str, Any]:
+    """A run's status and counts, as the commands print them with --json."""
+    return {
         "run_id": run.pk,
         "status": run.status,
         "rows": run.rows_read,
         "valid": run.rows_valid,
         "invalid": run.rows_invalid,
-        "mapping": {rule.header: rule.target for rule in spec.columns},
-        "constants": dict(spec.constants),
-        "errors": {g["message"]: g["count"] for g in run.error_groups},
-        "warnings": run.warnings,
         "sent": run.rows_created + run.rows_updated + run.rows_failed,
         "created": run.rows_created,
         "updated": run.rows_updated,
