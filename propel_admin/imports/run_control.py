@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth.models import User
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import F, Max, Q
 from django.utils import timezone
 
@@ -71,45 +71,53 @@ def _enqueue_plan_on_commit(run_id: int) -> None:
 def run_plan(*, run_id: int) -> None:
     """Group the run's unplanned ready rows into batches and queue one job per batch.
 
-    Safe to repeat after a crash: it continues with the rows that have no batch yet.
+    Safe to repeat after a crash, and to run twice at once: each chunk of batches is made
+    under a lock on the run, from the rows that still have no batch at that moment, so two
+    planners share the work instead of planning the same rows twice.
     """
-    run = ImportRun.objects.get(pk=run_id)
-    if run.status != RunStatus.STARTING:
-        return
-    limit = _canary_limit(run)
-    rows = ContactRow.objects.filter(
-        run=run, status=RowStatus.PENDING, batch__isnull=True
-    ).order_by("row_number")
-    row_numbers = rows.values_list("row_number", flat=True)
-    numbers = list(row_numbers if limit is None else row_numbers[:limit])
-    size = run.batch_size or settings.PROPELLER_BATCH_SIZE
-    next_number = (Batch.objects.filter(run=run).aggregate(n=Max("number"))["n"] or 0) + 1
-    spans = [numbers[i : i + size] for i in range(0, len(numbers), size)]
-    for start in range(0, len(spans), PLAN_CHUNK):
-        try:
-            _plan_chunk(run, spans[start : start + PLAN_CHUNK], next_number + start)
-        except IntegrityError:  # another planner got there first; it carries on
-            logger.info("run %s: planned concurrently elsewhere; stopping here", run.pk)
-            return
+    planned, after = 0, 0
+    while made := _plan_chunk(run_id, after):
+        count, after = made
+        planned += count
     with transaction.atomic():
-        changed = ImportRun.objects.filter(pk=run.pk, status=RunStatus.STARTING).update(
+        changed = ImportRun.objects.filter(pk=run_id, status=RunStatus.STARTING).update(
             status=RunStatus.SENDING
         )
         if changed:
-            transaction.on_commit(lambda: batches_enqueue(run_id=run.pk))
-    logger.info("run %s planned: %d batches", run.pk, len(spans))
-    if not spans:
-        run_finish_if_done(run_id=run.pk)
+            transaction.on_commit(lambda: batches_enqueue(run_id=run_id))
+    logger.info("run %s planned: %d batches", run_id, planned)
+    if not planned:
+        run_finish_if_done(run_id=run_id)
 
 
-def _plan_chunk(run: ImportRun, spans: list[list[int]], first_number: int) -> None:
+def _plan_chunk(run_id: int, after: int) -> tuple[int, int] | None:
+    """Up to PLAN_CHUNK batches of the rows still unplanned: how many were made and the last
+    row planned, or None when none was left. Rows are planned in file order, so every row
+    up to `after` (the last row of this planner's previous chunk) has a batch already."""
     with transaction.atomic():
+        # The lock: PostgreSQL waits here; on SQLite the transaction itself is exclusive.
+        run = ImportRun.objects.select_for_update().get(pk=run_id)
+        if run.status != RunStatus.STARTING:
+            return None
+        size = run.batch_size or settings.PROPELLER_BATCH_SIZE
+        limit = _canary_limit(run)
+        take = size * PLAN_CHUNK if limit is None else min(limit, size * PLAN_CHUNK)
+        numbers = list(
+            ContactRow.objects.filter(
+                run=run, status=RowStatus.PENDING, batch__isnull=True, row_number__gt=after
+            )
+            .order_by("row_number")
+            .values_list("row_number", flat=True)[:take]
+        )
+        next_number = (Batch.objects.filter(run=run).aggregate(n=Max("number"))["n"] or 0) + 1
+        spans = [numbers[i : i + size] for i in range(0, len(numbers), size)]
         for offset, span in enumerate(spans):
-            batch = Batch.objects.create(run=run, number=first_number + offset, rows=len(span))
+            batch = Batch.objects.create(run=run, number=next_number + offset, rows=len(span))
             ContactRow.objects.filter(
                 run=run, status=RowStatus.PENDING, batch__isnull=True,
                 row_number__gte=span[0], row_number__lte=span[-1],
             ).update(batch=batch)  # fmt: skip
+        return (len(spans), numbers[-1]) if numbers else None
 
 
 def _canary_limit(run: ImportRun) -> int | None:

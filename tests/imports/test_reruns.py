@@ -57,7 +57,7 @@ def test_rerunning_all_failures_after_the_parent_exists_creates_them_in_a_child_
     assert (run.status, run.rows_created, run.rows_failed) == (RunStatus.FINISHED_FAILURES, 5, 4)
     page = client.get(reverse("runs:run-detail", args=[run.pk])).content.decode()
     assert "Re-run all 4 failed rows" in page
-    assert page.count("Re-run this group") == 1  # one group: ids folded to <n>
+    assert page.count('small">Re-run this group') == 1  # one group: ids folded to <n>
 
     confirm = client.get(reverse("runs:rerun-confirm", args=[run.pk])).content.decode()
     assert "<strong>4</strong> failed rows will be checked again" in confirm
