@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "django_rq",
     "propel_admin.core",
     "propel_admin.imports",
+    "propel_admin.audit",
     "propel_admin.sandbox",
 ]
 
@@ -71,6 +72,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    "propel_admin.audit.services.AuditRequestMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -218,6 +220,8 @@ UPLOAD_MAX_BYTES = env_int("UPLOAD_MAX_BYTES", 100 * 1000 * 1000, minimum=1024)
 # openpyxl writes a few thousand rows a second: bigger exports come as CSV on the page (the
 # export_results command still writes any size as XLSX).
 EXPORT_XLSX_MAX_ROWS = env_int("EXPORT_XLSX_MAX_ROWS", 100_000, minimum=1)
+# manage.py purge deletes stored files and staged rows of runs idle for longer than this.
+RETENTION_DAYS = env_int("RETENTION_DAYS", 90, minimum=1)
 FILE_UPLOAD_PERMISSIONS = 0o600
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

@@ -40,6 +40,8 @@ class Upload(models.Model):
     template = models.ForeignKey(
         "MappingTemplate", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # The retention policy deleted the stored file (name, size and sha256 are kept).
+    purged_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -129,6 +131,8 @@ class ImportRun(models.Model):
     parent = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="children"
     )
+    # The retention policy deleted the run's rows and batches (counters and events are kept).
+    purged_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
