@@ -16,7 +16,7 @@ from typing import Any
 import orjson
 from django.db import connection
 
-from propel_admin.audit.actions import EXPORT_DOWNLOAD
+from propel_admin.audit.actions import EXPORT_DOWNLOAD, PII_REVEAL
 from propel_admin.audit.services import audit_record
 from propel_admin.imports.exports import FORMULA_STARTS, neutralise
 from propel_admin.imports.models import ContactRow, ImportRun, RowStatus
@@ -153,13 +153,11 @@ def export_logged(request: ExportRequest, *, who: str, file_format: str, user: A
     Logged and written to the audit trail (`user` None: `who` names the actor).
     """
     shown = ", social security numbers and dates of birth shown" if request.reveal_pii else ""
-    audit_record(
-        user=user,
-        username="" if user is not None else who,
-        action=EXPORT_DOWNLOAD,
-        obj=request.run,
-        detail=f"{request.kind} ({file_format}){shown}",
-    )
+    actor = {"user": user, "username": "" if user is not None else who, "obj": request.run}
+    detail = f"{request.kind} ({file_format})"
+    audit_record(action=EXPORT_DOWNLOAD, detail=detail + shown, **actor)
+    if request.reveal_pii:  # found under "Personal data shown" too
+        audit_record(action=PII_REVEAL, detail=f"in the {detail} export", **actor)
     logger.info(
         "run %s: %s export (%s) by %s%s",
         request.run.pk,

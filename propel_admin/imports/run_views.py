@@ -10,6 +10,8 @@ from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
+from propel_admin.audit.actions import EXPORT_DOWNLOAD
+from propel_admin.audit.services import audit_record
 from propel_admin.imports import exports, failures, result_exports, run_control, selectors
 from propel_admin.imports.models import ContactRow, ImportRun, RowStatus
 
@@ -39,7 +41,11 @@ def run_invalid_download(request: HttpRequest, run_id: int, file_format: str) ->
         return _back(run.pk)
     stem = PurePath(run.upload.original_name).stem or "upload"
     name = f"{stem}-invalid-rows-run-{run.pk}.{file_format}"
-    rows = exports.invalid_rows(run, reveal_pii=request.user.has_perm("imports.view_pii"))
+    reveal_pii = request.user.has_perm("imports.view_pii")
+    shown = ", social security numbers and dates of birth shown" if reveal_pii else ""
+    detail = f"invalid rows ({file_format}){shown}"
+    audit_record(user=request.user, action=EXPORT_DOWNLOAD, obj=run, detail=detail)
+    rows = exports.invalid_rows(run, reveal_pii=reveal_pii)
     if file_format == "xlsx":
         return FileResponse(
             exports.xlsx_file(rows, sheet="Invalid rows"), as_attachment=True, filename=name

@@ -187,11 +187,14 @@ def test_export_results_on_the_command_line_is_recorded(operator, tmp_path) -> N
     run = run_make(upload_make(operator), operator)
     call_command("export_results", str(run.pk), "--output", str(tmp_path / "out.csv"),
                  "--reveal-pii", stderr=StringIO())  # fmt: skip
-    event = AuditEvent.objects.get()
+    event, reveal = AuditEvent.objects.order_by("id")
     assert event.action == actions.EXPORT_DOWNLOAD
     assert event.username.endswith("(command line)")
     assert event.user_id is None
-    assert event.detail == ("results (csv), social security numbers and dates of birth shown")
+    assert event.detail == "results (csv), social security numbers and dates of birth shown"
+    assert (reveal.action, reveal.username, reveal.detail) == (
+        actions.PII_REVEAL, event.username, "in the results (csv) export",
+    )  # fmt: skip
 
 
 @pytest.mark.django_db
@@ -202,3 +205,15 @@ def test_unknown_actions_are_refused(operator) -> None:  # type: ignore[no-untyp
     for code in (actions.RUN_RERUN, actions.ROW_FIX, actions.PII_REVEAL):
         audit_record(user=operator, action=code, obj=("run", 1))
     assert AuditEvent.objects.count() == 3
+
+
+@pytest.mark.django_db
+def test_downloading_the_invalid_rows_is_recorded(client: Client, operator) -> None:  # type: ignore[no-untyped-def]
+    run = run_make(upload_make(operator), operator, status=RunStatus.VALIDATED)
+    client.force_login(operator)
+    response = client.get(reverse("runs:run-invalid-download", args=[run.pk, "csv"]))
+    assert response.status_code == 200
+    event = AuditEvent.objects.get()
+    assert (event.action, event.object_id, event.detail) == (
+        actions.EXPORT_DOWNLOAD, run.pk, "invalid rows (csv)",
+    )  # fmt: skip
