@@ -175,6 +175,26 @@ def test_pages_of_a_purged_run_say_so_and_refuse_exports_and_sending(
         run_control.run_start(run_id=checked.pk, user=operator)
     upload_page = client.get(reverse("imports:upload-detail", args=[run.upload_id]))
     assert "The file was deleted on" in upload_page.content.decode()
+    assert 'id="check-button"' not in upload_page.content.decode()
+    assert "Read again" not in upload_page.content.decode()
     check = client.post(reverse("imports:upload-check", args=[run.upload_id]), follow=True)
     assert "upload it again" in check.content.decode()
     assert ImportRun.objects.count() == 2
+
+
+def test_a_newer_re_run_keeps_its_rows_when_its_parent_is_purged(operator) -> None:  # type: ignore[no-untyped-def]
+    parent = run_make(upload_make(operator, age_days=100), operator, age_days=100)
+    child = run_make(parent.upload, operator, age_days=1)
+    ImportRun.objects.filter(pk=child.pk).update(parent=parent)
+    for parent_row, child_row in zip(
+        ContactRow.objects.filter(run=parent).order_by("row_number"),
+        ContactRow.objects.filter(run=child).order_by("row_number"),
+        strict=True,
+    ):
+        ContactRow.objects.filter(pk=child_row.pk).update(retry_of=parent_row)
+    retention.purge(days=90)
+    parent.refresh_from_db()
+    assert parent.purged_at is not None
+    assert not ContactRow.objects.filter(run=parent).exists()
+    assert ContactRow.objects.filter(run=child, retry_of__isnull=True).count() == 3
+    assert Upload.objects.get(pk=parent.upload_id).purged_at is None  # the re-run is recent
