@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "csp",
     "propel_admin.core",
     "propel_admin.imports",
+    "propel_admin.audit",
     "propel_admin.sandbox",
 ]
 
@@ -76,6 +77,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    "propel_admin.audit.services.AuditRequestMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, so that it turns a locked-out login into the login page with a message.
@@ -281,6 +283,8 @@ UPLOAD_MAX_BYTES = env_int("UPLOAD_MAX_BYTES", 100 * 1000 * 1000, minimum=1024)
 EXPORT_XLSX_MAX_ROWS = env_int("EXPORT_XLSX_MAX_ROWS", 100_000, minimum=1)
 # Uploads one person may make in an hour (counted from the uploads kept).
 UPLOAD_RATE_LIMIT = env_int("UPLOAD_RATE_LIMIT", 30, minimum=1, maximum=100_000)
+# manage.py purge deletes stored files and staged rows of runs idle for longer than this.
+RETENTION_DAYS = env_int("RETENTION_DAYS", 90, minimum=1)
 FILE_UPLOAD_PERMISSIONS = 0o600
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

@@ -60,4 +60,5 @@ urlpatterns = [
     path("admin/rq/", include((_rq_urlpatterns(), "django_rq"))),
     path("admin/", admin.site.urls),
     path("contacts/", include("propel_admin.imports.contact_urls")),
+    path("audit/", include("propel_admin.audit.urls")),
 ]

@@ -5,9 +5,12 @@ from __future__ import annotations
 from django.conf import settings
 from django.http import HttpRequest
 
+from propel_admin.audit.access import can_view_audit
+
 
 def shell(request: HttpRequest) -> dict[str, object]:
     return {
         "propeller_api_url": settings.PROPELLER_API_URL,
         "propeller_uses_sandbox": settings.PROPELLER_USES_SANDBOX,
+        "can_view_audit": can_view_audit(request.user) if hasattr(request, "user") else False,
     }

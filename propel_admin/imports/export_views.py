@@ -24,16 +24,21 @@ def run_export(request: HttpRequest, run_id: int, kind: str, file_format: str) -
     if kind not in result_exports.KINDS or file_format not in result_exports.FORMATS:
         raise Http404("Exports are results or failures, as csv or xlsx.")
     run = get_object_or_404(ImportRun.objects.select_related("upload"), pk=run_id)
+    if refusal := result_exports.export_refusal(run):
+        messages.error(request, refusal)
+        return redirect("runs:run-detail", run_id=run.pk)
     export = result_exports.ExportRequest(
         run=run, kind=kind, reveal_pii=request.user.has_perm("imports.view_pii")
     )
-    result_exports.export_logged(export, who=request.user.get_username(), file_format=file_format)
-    rows = result_exports.export_rows(export)
-    name = export.filename(file_format)
     if file_format == "xlsx" and export.row_count > settings.EXPORT_XLSX_MAX_ROWS:
         limit = settings.EXPORT_XLSX_MAX_ROWS
         messages.error(request, XLSX_TOO_BIG.format(rows=export.row_count, limit=limit))
         return redirect("runs:run-detail", run_id=run.pk)
+    result_exports.export_logged(
+        export, who=request.user.get_username(), file_format=file_format, user=request.user
+    )
+    rows = result_exports.export_rows(export)
+    name = export.filename(file_format)
     if file_format == "xlsx":
         handle = exports.xlsx_file(rows, sheet=export.sheet)
         return FileResponse(handle, as_attachment=True, filename=name)

@@ -11,6 +11,8 @@ from typing import Any
 from django.contrib.auth.models import User
 from django.db import transaction
 
+from propel_admin.audit import actions
+from propel_admin.audit.services import audit_record
 from propel_admin.imports import roundtrip
 from propel_admin.imports.models import MappingTemplate, Upload
 from propel_admin.mapping import (
@@ -150,11 +152,38 @@ def spec_from_post(upload: Upload, data: Mapping[str, str]) -> MappingSpec:
     return MappingSpec(tuple(rules), constants)
 
 
-def upload_mapping_update(*, upload: Upload, spec: MappingSpec) -> EditResult:
+def upload_mapping_update(
+    *, upload: Upload, spec: MappingSpec, user: User | None = None
+) -> EditResult:
     """Keep the operator's mapping (even with problems, so nothing they chose is lost)."""
+    before = upload.mapping or {}
     upload.mapping = spec.to_dict()
-    upload.save(update_fields=["mapping"])
+    changes = mapping_changes(before, upload.mapping)
+    with transaction.atomic():
+        upload.save(update_fields=["mapping"])
+        if changes:  # the page saves on every edit; an unchanged form is no event
+            audit_record(user=user, action=actions.MAPPING_CHANGE, obj=upload, detail=changes)
     return EditResult(spec, spec.problems(upload.headers))
+
+
+def mapping_changes(before: Mapping[str, Any], after: Mapping[str, Any]) -> str:
+    """What changed between two mappings, in words: column names and fields, never values."""
+    old = {c.get("header"): c for c in before.get("columns", [])}
+    parts = []
+    for column in after.get("columns", []):
+        header, was = column.get("header"), old.get(column.get("header"))
+        if was is None or was.get("target") != column.get("target"):
+            target = column.get("target") or "not sent"
+            parts.append(f"“{header}” → {target}")
+        elif was != column:
+            parts.append(f"“{header}” transforms")
+    old_constants, new_constants = before.get("constants", {}), after.get("constants", {})
+    for field in sorted(set(old_constants) | set(new_constants)):
+        if field not in new_constants:
+            parts.append(f"constant {field} removed")
+        elif old_constants.get(field) != new_constants[field]:
+            parts.append(f"constant {field} set")  # the value is not kept in the trail
+    return "; ".join(parts)
 
 
 def preview_rows(upload: Upload, spec: MappingSpec) -> list[dict[str, Any]]:
@@ -225,10 +254,18 @@ def template_create(*, name: str, upload: Upload, user: User) -> MappingTemplate
         )
         upload.template = template
         upload.save(update_fields=["template"])
+        audit_record(
+            user=user,
+            action=actions.TEMPLATE_CREATE,
+            obj=template,
+            detail=f"“{template.name}” from upload {upload.pk}",
+        )
     return template
 
 
-def template_update(*, template: MappingTemplate, data: Mapping[str, str]) -> list[str]:
+def template_update(
+    *, template: MappingTemplate, data: Mapping[str, str], user: User | None = None
+) -> list[str]:
     """Rename and re-target a template from its edit form; the problems, or [] when saved."""
     name = data.get("name", "").strip()
     if not name:
@@ -253,7 +290,27 @@ def template_update(*, template: MappingTemplate, data: Mapping[str, str]) -> li
     problems = spec.problems()
     if problems:
         return [p.text for p in problems]
+    detail = mapping_changes(template.mapping, spec.to_dict())
+    if name != template.name:
+        renamed = f"renamed “{template.name}” to “{name}”"
+        detail = f"{renamed}; {detail}" if detail else renamed
     template.name = name
     template.mapping = spec.to_dict()
-    template.save(update_fields=["name", "mapping", "updated_at"])
+    with transaction.atomic():
+        template.save(update_fields=["name", "mapping", "updated_at"])
+        audit_record(
+            user=user,
+            action=actions.TEMPLATE_UPDATE,
+            obj=template,
+            detail=detail or f"“{name}” saved unchanged",
+        )
     return []
+
+
+def template_delete(*, template: MappingTemplate, user: User | None) -> None:
+    """Delete a template; uploads that used it keep their mapping."""
+    ref = ("template", template.pk)
+    with transaction.atomic():
+        name = template.name
+        template.delete()
+        audit_record(user=user, action=actions.TEMPLATE_DELETE, obj=ref, detail=f"“{name}”")

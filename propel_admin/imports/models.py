@@ -40,6 +40,8 @@ class Upload(models.Model):
     template = models.ForeignKey(
         "MappingTemplate", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # The retention policy deleted the stored file (name, size and sha256 are kept).
+    purged_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -132,6 +134,8 @@ class ImportRun(models.Model):
     # Which of the parent's failed rows the re-run takes ({"group": key, "rows": [numbers]}),
     # kept for the job that copies them.
     rerun_scope = models.JSONField(null=True, blank=True)
+    # The retention policy deleted the run's rows and batches (counters and events are kept).
+    purged_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]

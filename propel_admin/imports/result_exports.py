@@ -16,6 +16,8 @@ from typing import Any
 import orjson
 from django.db import connection
 
+from propel_admin.audit.actions import EXPORT_DOWNLOAD, PII_REVEAL
+from propel_admin.audit.services import audit_record
 from propel_admin.imports.exports import FORMULA_STARTS, neutralise
 from propel_admin.imports.models import ContactRow, ImportRun, RowStatus
 from propel_admin.imports.roundtrip import EXPORT_COLUMNS, data_columns
@@ -132,8 +134,30 @@ def _problems(errors: list[dict[str, Any]] | None) -> str:
     return "; ".join(texts)
 
 
-def export_logged(request: ExportRequest, *, who: str, file_format: str) -> None:
-    """Who downloaded what; whether personal data was shown (never the data itself)."""
+RUN_PURGED = (
+    "The rows of this run were deleted on {date} by the retention policy, so there is nothing "
+    "to export. The counts on the run page are kept."
+)
+
+
+def export_refusal(run: ImportRun) -> str:
+    """Why the run's rows cannot be exported, or "" when they can."""
+    if run.purged_at is None:
+        return ""
+    return RUN_PURGED.format(date=run.purged_at.strftime("%d %b %Y"))
+
+
+def export_logged(request: ExportRequest, *, who: str, file_format: str, user: Any = None) -> None:
+    """Who downloaded what; whether personal data was shown (never the data itself).
+
+    Logged and written to the audit trail (`user` None: `who` names the actor).
+    """
+    shown = ", social security numbers and dates of birth shown" if request.reveal_pii else ""
+    actor = {"user": user, "username": "" if user is not None else who, "obj": request.run}
+    detail = f"{request.kind} ({file_format})"
+    audit_record(action=EXPORT_DOWNLOAD, detail=detail + shown, **actor)
+    if request.reveal_pii:  # found under "Personal data shown" too
+        audit_record(action=PII_REVEAL, detail=f"in the {detail} export", **actor)
     logger.info(
         "run %s: %s export (%s) by %s%s",
         request.run.pk,

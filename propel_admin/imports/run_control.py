@@ -11,6 +11,8 @@ from django.db import transaction
 from django.db.models import F, Max, Q
 from django.utils import timezone
 
+from propel_admin.audit.actions import RUN_EVENT_ACTIONS
+from propel_admin.audit.services import audit_record
 from propel_admin.imports import jobs
 from propel_admin.imports.models import (
     SEND_ACTIVE,
@@ -27,6 +29,10 @@ from propel_admin.imports.models import (
 logger = logging.getLogger(__name__)
 
 NOT_CHECKED = "Check the rows first: only a finished check can be sent."
+RUN_PURGED = (
+    "The rows of this run were deleted on {date} by the retention policy: "
+    "upload the file again to send it."
+)
 NOTHING_TO_SEND = "No row is ready to send: every row has a problem."
 CANARY_DONE = "The first {count} rows were sent as a trial. Check them, then continue or cancel."
 PLAN_CHUNK = 500  # batches written per transaction while planning
@@ -37,7 +43,9 @@ class RunNotStartable(ValueError):
 
 
 def _event(run_id: int, user: User | None, action: str, detail: str = "") -> None:
+    """The run page's timeline entry and the audit trail's, in the caller's transaction."""
     RunEvent.objects.create(run_id=run_id, user=user, action=action, detail=detail[:500])
+    audit_record(user=user, action=RUN_EVENT_ACTIONS[action], obj=("run", run_id), detail=detail)
 
 
 def run_start(*, run_id: int, user: User, canary: int | None = None) -> ImportRun:
@@ -46,6 +54,8 @@ def run_start(*, run_id: int, user: User, canary: int | None = None) -> ImportRu
         run = ImportRun.objects.select_for_update().get(pk=run_id)
         if run.status in SEND_ACTIVE or run.status in SEND_DONE:
             return run
+        if run.purged_at is not None:
+            raise RunNotStartable(RUN_PURGED.format(date=run.purged_at.strftime("%d %b %Y")))
         if run.status != RunStatus.VALIDATED:
             raise RunNotStartable(NOT_CHECKED)
         if run.rows_valid == 0:

@@ -10,7 +10,9 @@ from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
-from propel_admin.imports import exports, failures, run_control, selectors
+from propel_admin.audit.actions import EXPORT_DOWNLOAD
+from propel_admin.audit.services import audit_record
+from propel_admin.imports import exports, failures, result_exports, run_control, selectors
 from propel_admin.imports.models import ContactRow, ImportRun, RowStatus
 
 
@@ -34,9 +36,16 @@ def run_invalid_download(request: HttpRequest, run_id: int, file_format: str) ->
     if file_format not in ("csv", "xlsx"):
         raise Http404("Downloads come as csv or xlsx.")
     run = _run(run_id)
+    if refusal := result_exports.export_refusal(run):
+        messages.error(request, refusal)
+        return _back(run.pk)
     stem = PurePath(run.upload.original_name).stem or "upload"
     name = f"{stem}-invalid-rows-run-{run.pk}.{file_format}"
-    rows = exports.invalid_rows(run, reveal_pii=request.user.has_perm("imports.view_pii"))
+    reveal_pii = request.user.has_perm("imports.view_pii")
+    shown = ", social security numbers and dates of birth shown" if reveal_pii else ""
+    detail = f"invalid rows ({file_format}){shown}"
+    audit_record(user=request.user, action=EXPORT_DOWNLOAD, obj=run, detail=detail)
+    rows = exports.invalid_rows(run, reveal_pii=reveal_pii)
     if file_format == "xlsx":
         return FileResponse(
             exports.xlsx_file(rows, sheet="Invalid rows"), as_attachment=True, filename=name
@@ -126,6 +135,8 @@ def run_rows(request: HttpRequest, run_id: int) -> HttpResponse:
 @require_GET
 def run_row(request: HttpRequest, run_id: int, row_number: int) -> HttpResponse:
     run = _run(run_id)
+    if run.purged_at is not None:  # its rows are gone: the rows page says when and why
+        return redirect("runs:run-rows", run_id=run.pk)
     row = get_object_or_404(
         ContactRow.objects.select_related("batch", "run__upload"), run=run, row_number=row_number
     )

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods
@@ -24,7 +23,11 @@ def template_edit(request: HttpRequest, template_id: int) -> HttpResponse:
     template = get_object_or_404(MappingTemplate, pk=template_id)
     errors: list[str] = []
     if request.method == "POST":
-        errors = mapping_edit.template_update(template=template, data=request.POST)
+        errors = mapping_edit.template_update(
+            template=template,
+            data=request.POST,
+            user=request.user,  # type: ignore[arg-type]
+        )
         if not errors:
             messages.success(request, f"Saved the template “{template.name}”.")
             return redirect("templates:template-list")
@@ -50,8 +53,7 @@ def template_delete(request: HttpRequest, template_id: int) -> HttpResponse:
     template = get_object_or_404(MappingTemplate, pk=template_id)
     if request.method == "POST":
         name = template.name
-        with transaction.atomic():
-            template.delete()
+        mapping_edit.template_delete(template=template, user=request.user)  # type: ignore[arg-type]
         messages.success(
             request, f"Deleted the template “{name}”. Uploads that used it keep their mapping."
         )

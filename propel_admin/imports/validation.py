@@ -15,6 +15,8 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from propel_admin.audit.actions import RUN_CHECK
+from propel_admin.audit.services import audit_record
 from propel_admin.core.queue import enqueue_on_commit
 from propel_admin.imports.models import ContactRow, ImportRun, RowStatus, RunStatus, Upload
 from propel_admin.imports.roundtrip import HiddenValues, without_export_columns
@@ -67,6 +69,10 @@ class ErrorGroups:
 
 def run_create(*, upload: Upload, user: User, enqueue: bool = True) -> ImportRun:
     """Start the dry run of an upload with its current mapping (enqueued after commit)."""
+    from propel_admin.imports.services import UploadPurged, upload_file_purged
+
+    if upload.purged_at is not None:
+        raise UploadPurged(upload_file_purged(upload))
     spec = MappingSpec.from_dict(upload.mapping or {})
     problems = spec.problems(upload.headers)
     if problems:
@@ -78,6 +84,8 @@ def run_create(*, upload: Upload, user: User, enqueue: bool = True) -> ImportRun
             read_options=upload.read_options,
             created_by=user,
         )
+        detail = f"upload {upload.pk}: {upload.original_name}"
+        audit_record(user=user, action=RUN_CHECK, obj=run, detail=detail)
         if enqueue:
             from propel_admin.imports.tasks import run_validate_task
 

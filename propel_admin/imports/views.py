@@ -130,6 +130,7 @@ def upload_detail(request: HttpRequest, upload_id: int) -> HttpResponse:
         "options_form": form,
         **_mapping_context(upload, spec, spec.problems(upload.headers)),
         "runs": upload.runs.order_by("-created_at")[:5],
+        "file_purged": services.upload_file_purged(upload),
     }
     return render(request, "imports/upload_detail.html", context)
 
@@ -155,7 +156,9 @@ def upload_read_options(request: HttpRequest, upload_id: int) -> HttpResponse:
         header_row=header_row,
     )
     try:
-        services.upload_reread(upload=upload, options=options)
+        services.upload_reread(upload=upload, options=options, user=request.user)  # type: ignore[arg-type]
+    except services.UploadPurged as exc:
+        messages.error(request, str(exc))
     except FileRejected as exc:
         messages.error(request, f"The file could not be read that way: {exc.message}")
     else:
@@ -201,7 +204,7 @@ def upload_mapping(request: HttpRequest, upload_id: int) -> HttpResponse:
     """
     upload = get_object_or_404(Upload, pk=upload_id)
     spec = mapping_edit.spec_from_post(upload, request.POST)
-    result = mapping_edit.upload_mapping_update(upload=upload, spec=spec)
+    result = mapping_edit.upload_mapping_update(upload=upload, spec=spec, user=request.user)  # type: ignore[arg-type]
     context = _mapping_context(upload, result.spec, result.problems)
     changed = {
         i for i in range(len(upload.headers))
@@ -245,5 +248,8 @@ def upload_check(request: HttpRequest, upload_id: int) -> HttpResponse:
         run = validation.run_create(upload=upload, user=request.user)  # type: ignore[arg-type]
     except (validation.MappingNotReady, MappingSpecError) as exc:
         messages.error(request, f"The mapping is not ready: {exc}")
+        return redirect("imports:upload-detail", upload_id=upload.pk)
+    except services.UploadPurged as exc:
+        messages.error(request, str(exc))
         return redirect("imports:upload-detail", upload_id=upload.pk)
     return redirect("runs:run-detail", run_id=run.pk)

@@ -40,6 +40,8 @@ class Command(BaseCommand):
         run = ImportRun.objects.select_related("upload").filter(pk=options["run_id"]).first()
         if run is None:
             self._fail(f"there is no run #{options['run_id']}")
+        if refusal := result_exports.export_refusal(run):
+            self._fail(refusal)
         file_format, output = options["format"], options["output"]
         if output == "-" and file_format != "csv":
             self._fail("only CSV can go to standard output; give --output FILE for XLSX")

@@ -132,7 +132,7 @@ def _upload(path: Path, user: Any, sheet: str | None, header_row: int | None) ->
                 chosen = ReadOptions.from_dict({**upload.read_options, "sheet": sheet or
                                                 upload.read_options.get("sheet"),
                                                 "header_row": header_row})  # fmt: skip
-                upload = services.upload_reread(upload=upload, options=chosen)
+                upload = services.upload_reread(upload=upload, options=chosen, user=user)
         except FileRejected as exc:
             raise Rejected(exc.message) from None
     return upload
@@ -163,7 +163,7 @@ def _mapping(
             raise Rejected(f"--constant {item!r}: use FIELD=VALUE with a Propeller contact field")
         data["constants"][field.strip()] = value.strip()
     spec = MappingSpec.from_dict(data)
-    mapping_edit.upload_mapping_update(upload=upload, spec=spec)
+    mapping_edit.upload_mapping_update(upload=upload, spec=spec, user=upload.uploaded_by)
     return spec
 
 
