@@ -20,6 +20,8 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import Exists, F, OuterRef, QuerySet
 from django.utils import timezone
 
+from propel_admin.audit.actions import ROW_FIX, RUN_RERUN
+from propel_admin.audit.services import audit_record
 from propel_admin.imports import jobs, mapping_edit, run_control
 from propel_admin.imports.failures import failure_key
 from propel_admin.imports.models import (
@@ -163,6 +165,9 @@ def run_rerun_create(
         if parent.status not in SEND_DONE:
             status = parent.get_status_display().lower()
             raise RerunRefused(NOT_DONE.format(run=parent.pk, status=status))
+        if parent.purged_at is not None:
+            date = parent.purged_at.strftime("%d %b %Y")
+            raise RerunRefused(run_control.RUN_PURGED.format(date=date))
         preparing = parent.children.filter(status__in=CHECKING).order_by("-pk").first()
         if preparing is not None:
             raise RerunAlreadyStarted(preparing.pk)
@@ -178,6 +183,9 @@ def run_rerun_create(
         detail = f"{scope.describe()} with {mapping}"
         _event(parent.pk, user, "rerun", f"{detail}, as run #{child.pk}")
         _event(child.pk, user, "created", f"re-run of run #{parent.pk}: {detail}")
+        audit_record(
+            user=user, action=RUN_RERUN, obj=parent, detail=f"{detail}, as run #{child.pk}"
+        )
         transaction.on_commit(lambda: jobs.enqueue_rerun_stage(child.pk))
     logger.info("run %s: re-run %s created", parent.pk, child.pk)
     return child
@@ -376,6 +384,9 @@ def row_fix(*, row_id: int, user: User, values: dict[int, str]) -> FixResult:
         if row.fixed_cells != before:
             changed = ", ".join(result.changed) or "back to the file's values"
             _event(run.pk, user, "fix", f"row {row.row_number}: {changed}")
+            audit_record(
+                user=user, action=ROW_FIX, obj=run, detail=f"row {row.row_number}: {changed}"
+            )
     return result
 
 

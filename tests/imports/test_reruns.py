@@ -8,6 +8,8 @@ from django.db import IntegrityError
 from django.test import Client
 from django.urls import reverse
 
+from propel_admin.audit.actions import ROW_FIX, RUN_RERUN
+from propel_admin.audit.models import AuditEvent
 from propel_admin.imports import mapping_edit, rerun_selectors, reruns, run_control
 from propel_admin.imports.models import (
     ContactRow,
@@ -95,6 +97,9 @@ def test_rerunning_all_failures_after_the_parent_exists_creates_them_in_a_child_
     assert event.user == operator
     assert f"as run #{child.pk}" in event.detail
     assert RunEvent.objects.filter(run=child, action="start", user=operator).count() == 1
+    audited = AuditEvent.objects.get(action=RUN_RERUN)
+    assert (audited.user, audited.object_type, audited.object_id) == (operator, "run", run.pk)
+    assert audited.detail.endswith(f"as run #{child.pk}")
 
     # Nothing is left to re-run: a second attempt is refused, and no row is sent twice.
     again = _confirm(client, run, mapping="run")
@@ -249,6 +254,9 @@ def test_fixing_a_row_inline_then_rerunning_it_sends_the_fix(
     assert row.fixed_cells == ["6100", "Ann", "ann@example.com", "1"]
     event = RunEvent.objects.get(run=run, action="fix")
     assert (event.user, event.detail) == (operator, "row 7: Company ID")
+    audited = AuditEvent.objects.get(action=ROW_FIX)
+    assert (audited.user, audited.object_id, audited.detail) == (operator, run.pk,
+                                                                 "row 7: Company ID")  # fmt: skip
 
     confirm = client.get(reverse("runs:rerun-confirm", args=[run.pk]), {"rows": "7"})
     assert "It was corrected by hand: the correction is sent" in confirm.content.decode()
@@ -470,3 +478,16 @@ def test_a_rerun_whose_job_vanished_is_prepared_again_by_the_reconciler(
     run_worker()
     child.refresh_from_db()
     assert (child.status, child.rows_created) == (RunStatus.FINISHED, 4)
+
+
+def test_a_purged_run_cannot_be_rerun(
+    client: Client,
+    operator,
+    sandbox,
+    run_worker,  # type: ignore[no-untyped-def]
+) -> None:
+    run = _sent_run(client, operator, run_worker, _mixed_rows())
+    ImportRun.objects.filter(pk=run.pk).update(purged_at=run.send_finished_at)
+    with pytest.raises(reruns.RerunRefused, match="deleted on .* by the retention policy"):
+        reruns.run_rerun_create(run_id=run.pk, user=operator, scope=reruns.RerunScope())
+    assert not ImportRun.objects.filter(parent=run).exists()
