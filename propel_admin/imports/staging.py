@@ -7,14 +7,11 @@ together with the run's counters, so a crash leaves counts that match the stored
 
 from __future__ import annotations
 
-import contextlib
-import queue
-import threading
 from collections.abc import Callable
 from typing import Any
 
 import orjson
-from django.db import connection, connections, transaction
+from django.db import connection, transaction
 
 from propel_admin.imports.models import ContactRow
 
@@ -37,13 +34,11 @@ def _email(payload: dict[str, Any] | None) -> str:
 
 
 class RowWriter:
-    """Collects rows and writes them `chunk_size` at a time.
+    """Collects rows and writes them `chunk_size` at a time; used as a context manager that
+    writes the last chunk on a clean exit and drops it on an error.
 
-    Used as a context manager. Outside a transaction, chunks are written by a thread on
-    its own connection while the caller maps the next rows: the database call releases
-    the GIL, so reading and writing overlap (on SQLite about a quarter of the time went
-    to executemany and commit). Inside a transaction (a caller's atomic block, a test)
-    another connection could not see the run, so chunks are written in line.
+    Writing chunks from a second thread was tried: slower here, since executemany binds
+    each row's parameters holding the GIL, so the threads took turns instead of overlapping.
     """
 
     def __init__(
@@ -58,20 +53,15 @@ class RowWriter:
         self.on_flush = on_flush  # runs inside the chunk's transaction (counters)
         self._rows: list[StagedRow] = []
         self.written = 0
-        self._thread: _ChunkThread | None = None
 
     def __enter__(self) -> RowWriter:
-        if not connection.in_atomic_block:
-            self._thread = _ChunkThread(self._write)
-            self._thread.start()
         return self
 
     def __exit__(self, kind: type[BaseException] | None, *_: object) -> None:
         if kind is None:
             self.flush()
-        if self._thread is not None:
-            thread, self._thread = self._thread, None
-            thread.finish(discard=kind is not None)
+        else:
+            self._rows = []
 
     def add(
         self,
@@ -102,58 +92,11 @@ class RowWriter:
         if not self._rows:
             return
         rows, self._rows = self._rows, []
-        if self._thread is not None:
-            self._thread.put(rows)
-        else:
-            self._write(rows)
-
-    def _write(self, rows: list[StagedRow]) -> None:
         with transaction.atomic():
             _insert(rows)
             if self.on_flush is not None:
                 self.on_flush(rows)
         self.written += len(rows)
-
-
-class _ChunkThread(threading.Thread):
-    """Writes chunks in order; at most two wait, so memory stays flat. An error stops the
-    writing and is raised in the caller's thread at its next put() or at finish()."""
-
-    def __init__(self, write: Callable[[list[StagedRow]], None]) -> None:
-        super().__init__(name="row-writer", daemon=True)
-        self._write = write
-        self._chunks: queue.Queue[list[StagedRow] | None] = queue.Queue(maxsize=2)
-        self._error: BaseException | None = None
-
-    def run(self) -> None:
-        try:
-            while (rows := self._chunks.get()) is not None:
-                if self._error is None:
-                    try:
-                        self._write(rows)
-                    except BaseException as exc:  # handed to the caller
-                        self._error = exc
-        finally:
-            connections.close_all()  # this thread's connection
-
-    def put(self, rows: list[StagedRow]) -> None:
-        self._raise()
-        self._chunks.put(rows)
-
-    def finish(self, *, discard: bool) -> None:
-        """Wait for the queued chunks (dropped when `discard`), then raise any error."""
-        if discard:
-            with contextlib.suppress(queue.Empty):
-                while True:
-                    self._chunks.get_nowait()
-        self._chunks.put(None)
-        self.join()
-        if not discard:
-            self._raise()
-
-    def _raise(self) -> None:
-        if self._error is not None:
-            raise self._error
 
 
 def _insert(rows: list[StagedRow]) -> None:

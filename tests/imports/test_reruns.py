@@ -488,6 +488,6 @@ def test_a_purged_run_cannot_be_rerun(
 ) -> None:
     run = _sent_run(client, operator, run_worker, _mixed_rows())
     ImportRun.objects.filter(pk=run.pk).update(purged_at=run.send_finished_at)
-    with pytest.raises(reruns.RerunRefused, match="deleted on .* by the retention policy"):
+    with pytest.raises(reruns.RerunRefused, match=r"deleted on .* by the retention policy"):
         reruns.run_rerun_create(run_id=run.pk, user=operator, scope=reruns.RerunScope())
     assert not ImportRun.objects.filter(parent=run).exists()

@@ -1,16 +1,14 @@
-"""RowWriter: chunks written on a second connection while rows are mapped, or in line."""
+"""RowWriter: rows staged in chunks, the last one written on a clean exit only."""
 
 from __future__ import annotations
 
-import threading
-
 import pytest
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError
 
 from propel_admin.imports.models import ContactRow, ImportRun, Upload
 from propel_admin.imports.staging import RowWriter
 
-pytestmark = pytest.mark.services  # SQLite here, PostgreSQL (COPY) in .ci/run
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.services]  # COPY in CI
 
 
 @pytest.fixture
@@ -21,48 +19,34 @@ def run(operator) -> ImportRun:  # type: ignore[no-untyped-def]
     return ImportRun.objects.create(upload=upload, mapping={}, read_options={}, created_by=operator)
 
 
-def _add(writer: RowWriter, count: int, start: int = 1) -> None:
-    for number in range(start, start + count):
+def _add(writer: RowWriter, count: int) -> None:
+    for number in range(1, count + 1):
         writer.add(row_number=number, cells=[str(number)], payload={"id": number,
                    "email": f" Row{number}@Example.com "}, contact_id=number,
                    status="pending", errors=[])  # fmt: skip
 
 
-def _writer_threads() -> list[threading.Thread]:
-    return [t for t in threading.enumerate() if t.name == "row-writer"]
-
-
-@pytest.mark.django_db(transaction=True)
-def test_chunks_are_written_by_a_second_thread_in_order(run: ImportRun) -> None:
-    flushed: list[tuple[str, int]] = []
-    writer = RowWriter(
-        run.pk, chunk_size=7,
-        on_flush=lambda rows: flushed.append((threading.current_thread().name, len(rows))),
-    )  # fmt: skip
-    with writer:
-        assert len(_writer_threads()) == 1
-        _add(writer, 30)
-    assert not _writer_threads()
-    assert writer.written == 30
-    assert flushed == [("row-writer", 7)] * 4 + [("row-writer", 2)]
+def test_rows_are_written_in_chunks_with_their_counters(run: ImportRun) -> None:
+    flushed: list[int] = []
+    with RowWriter(run.pk, chunk_size=7, on_flush=lambda rows: flushed.append(len(rows))) as w:
+        _add(w, 30)
+        assert ContactRow.objects.filter(run=run).count() == 28  # four chunks so far
+    assert (w.written, flushed) == (30, [7, 7, 7, 7, 2])
     rows = list(ContactRow.objects.filter(run=run).order_by("row_number"))
     assert [r.row_number for r in rows] == list(range(1, 31))
     assert rows[0].email == "row1@example.com"  # trimmed, lower case, for lookups
 
 
-@pytest.mark.django_db(transaction=True)
-def test_an_error_in_the_writer_thread_reaches_the_caller(run: ImportRun) -> None:
+def test_a_database_error_reaches_the_caller_and_keeps_nothing_of_its_chunk(
+    run: ImportRun,
+) -> None:
     writer = RowWriter(run.pk + 1000, chunk_size=5)  # no such run: the foreign key fails
-    with pytest.raises(IntegrityError), writer:
-        _add(writer, 12)
-    assert not _writer_threads()
+    with pytest.raises(IntegrityError):
+        _add(writer, 5)
     assert ContactRow.objects.count() == 0
 
 
-@pytest.mark.django_db(transaction=True)
-def test_a_failure_while_reading_stops_the_thread_and_drops_waiting_chunks(
-    run: ImportRun,
-) -> None:
+def test_a_failure_while_reading_drops_the_unwritten_rows(run: ImportRun) -> None:
     def read_then_fail() -> None:
         with RowWriter(run.pk, chunk_size=5) as writer:
             _add(writer, 11)
@@ -70,15 +54,4 @@ def test_a_failure_while_reading_stops_the_thread_and_drops_waiting_chunks(
 
     with pytest.raises(ValueError, match="bad row"):
         read_then_fail()
-    assert not _writer_threads()
-    assert ContactRow.objects.filter(run=run).count() <= 10  # never the unflushed 11th row
-
-
-@pytest.mark.django_db
-def test_inside_a_transaction_chunks_are_written_in_line(run: ImportRun) -> None:
-    assert connection.in_atomic_block  # the test's transaction
-    with RowWriter(run.pk, chunk_size=4) as writer:
-        assert not _writer_threads()
-        _add(writer, 9)
-    with transaction.atomic():
-        assert ContactRow.objects.filter(run=run).count() == 9
+    assert ContactRow.objects.filter(run=run).count() == 10  # never the unflushed 11th row
