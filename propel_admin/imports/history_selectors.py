@@ -183,8 +183,10 @@ def contact_rows(
     if contact_id is not None:
         rows = ContactRow.objects.filter(contact_id=contact_id)
     elif email.strip():
-        # The partial index skips empty e-mails; saying so lets the database use it.
+        # The partial index skips empty e-mails and rows waiting to be sent (see models);
+        # saying so lets the database use it. Those rows are found by contact id.
         rows = ContactRow.objects.filter(email=email.strip().lower()).exclude(email="")
+        rows = rows.exclude(status=RowStatus.PENDING)
     else:
         return {"rows": [], "more": False}
     found = list(_contact_rows(rows)[: limit + 1])
