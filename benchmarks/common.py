@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+import os
+from collections.abc import Callable, Iterator
 
 PG_ADMIN_URL = "postgres://postgres@127.0.0.1:5432/test"
 
@@ -27,3 +28,27 @@ def scratch_postgres(name: str) -> Iterator[str | None]:
     finally:
         with admin:
             admin.execute(drop)
+
+
+def bench_main(
+    name: str,
+    doc: str | None,
+    argv: list[str],
+    run: Callable[[], bool],
+    child_main: Callable[[list[str]], None],
+    *,
+    setup_django: bool = False,
+) -> int:
+    """A benchmark module's entry point: a child's job (`--child ...`), or the whole run
+    with its title line; 0 when every goal was met."""
+    if argv[:1] == ["--child"]:
+        child_main(argv[1:])
+        return 0
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "propel_admin.settings")
+    os.environ.setdefault("LOG_LEVEL", "WARNING")
+    if setup_django:
+        import django
+
+        django.setup()
+    print(f"== {name}: {(doc or '').strip().splitlines()[0]}")
+    return 0 if run() else 1

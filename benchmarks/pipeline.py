@@ -36,7 +36,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from benchmarks.common import scratch_postgres
+from benchmarks.common import bench_main, scratch_postgres
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -402,8 +402,9 @@ def goals(figures: dict[str, Figure]) -> list[tuple[str, float | None, bool]]:
 
 
 def report(bench: Bench) -> bool:
-    print("   peer: default ModelResource, 13 CharFields, no id column so no lookups; the "
-          "tablib load is not timed")  # fmt: skip
+    print("   peer: ModelResource (default options, then use_bulk) into a contact keyed by its "
+          "id (a lookup per row), timed from the file's bytes; rows without a unique id left "
+          "out")  # fmt: skip
     estimate = xlsx_big_estimate(bench.figures)
     if estimate is not None:
         print(f"   xlsx {BIG_ROWS:,} rows: ~{estimate:,.0f} MB peak, extrapolated from 100k and "
@@ -430,13 +431,7 @@ def run() -> bool:
 
 
 def main(argv: list[str]) -> int:
-    if argv[:1] == ["--child"]:
-        child_main(argv[1:])
-        return 0
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "propel_admin.settings")
-    os.environ.setdefault("LOG_LEVEL", "WARNING")
-    print(f"== pipeline: {(__doc__ or '').strip().splitlines()[0]}")
-    return 0 if run() else 1
+    return bench_main("pipeline", __doc__, argv, run, child_main)
 
 
 if __name__ == "__main__":

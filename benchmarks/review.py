@@ -27,7 +27,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from benchmarks.common import scratch_postgres
+from benchmarks.common import bench_main, scratch_postgres
 from benchmarks.pipeline import HEADERS, _django, _env, _peak_mb
 
 ROWS = int(os.environ.get("BENCH_REVIEW_ROWS", "1000000"))  # smaller for a quick look
@@ -316,13 +316,7 @@ def report(figures: dict[str, float]) -> bool:
 
 
 def main(argv: list[str]) -> int:
-    if argv[:1] == ["--child"]:
-        child_main(argv[1:])
-        return 0
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "propel_admin.settings")
-    os.environ.setdefault("LOG_LEVEL", "WARNING")
-    print(f"== review: {(__doc__ or '').strip().splitlines()[0]}")
-    return 0 if run() else 1
+    return bench_main("review", __doc__, argv, run, child_main)
 
 
 if __name__ == "__main__":

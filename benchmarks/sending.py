@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from benchmarks.common import scratch_postgres
+from benchmarks.common import bench_main, scratch_postgres
 
 BATCH = 100
 GOAL_RATIO = 0.9
@@ -473,16 +473,7 @@ def run() -> bool:
 
 
 def main(argv: list[str]) -> int:
-    if argv[:1] == ["--child"]:
-        child_main(argv[1:])
-        return 0
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "propel_admin.settings")
-    os.environ.setdefault("LOG_LEVEL", "WARNING")
-    import django
-
-    django.setup()
-    print(f"== sending: {(__doc__ or '').strip().splitlines()[0]}")
-    return 0 if run() else 1
+    return bench_main("sending", __doc__, argv, run, child_main, setup_django=True)
 
 
 if __name__ == "__main__":
