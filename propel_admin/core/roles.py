@@ -58,6 +58,7 @@ NO_ROLE = (
     "You have no role yet, so you can only see the home, status and account pages. "
     "Ask an administrator to give you one."
 )
+NOT_AN_OPERATOR = "{name!r} may not {action}: give them the Operator or Admin role (set_role)"
 ROLE_TOO_LOW = "Your role ({role}) does not allow this. Ask an administrator if you need it."
 
 AnyUser = User | AnonymousUser
