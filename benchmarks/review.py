@@ -62,10 +62,13 @@ def child_generate() -> dict[str, Any]:
     from django.db import transaction
     from django.utils import timezone
 
+    from propel_admin.core import roles
     from propel_admin.imports.models import Batch, ImportRun, RunStatus, Upload
 
     started = time.perf_counter()
     user = User.objects.create_user("olivia", password=PASSWORD)
+    roles.roles_ensure()
+    roles.user_role_set(user=user, role="operator")  # the pages need a role
     headers = (*HEADERS[:12], "BSN")
     columns = [{"index": i, "header": h, "target": t, "trim": True, "date_format": None,
                 "gender": False, "language": False, "phone": False}

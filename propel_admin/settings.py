@@ -53,7 +53,7 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"] if
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "propel_admin.core.admin_apps.PropelAdminConfig",  # django.contrib.admin, Admins let in
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

@@ -1,25 +1,23 @@
-"""URL map. Every page needs a login (LoginRequiredMiddleware) except login and /healthz."""
+"""URL map. Every page needs a login (LoginRequiredMiddleware) except login and /healthz.
+
+Each view checks its role permission itself (core.roles); tests/core/test_roles.py holds
+the table of who gets what for every route.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from csp.constants import UNSAFE_INLINE
 from csp.decorators import csp_update
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.contrib.auth.decorators import user_passes_test
 from django.urls import include, path, reverse_lazy
 from django_rq.urls import get_admin_urlpatterns, get_api_urlpatterns
 
 from propel_admin.core import account_views
 from propel_admin.core import views as core_views
-
-
-def _superuser_only(view: Callable[..., Any]) -> Callable[..., Any]:
-    return user_passes_test(lambda user: user.is_active and user.is_superuser)(view)
-
+from propel_admin.core.roles import superuser_required_403
 
 # django-rq's dashboard templates carry inline scripts and styles; on its pages only
 # (superusers, templates we do not write) the policy lets them run.
@@ -30,7 +28,7 @@ def _rq_urlpatterns() -> list[Any]:
     """django-rq's dashboard, every view (its token-guarded JSON too) for superusers only."""
     patterns = get_api_urlpatterns() + get_admin_urlpatterns()
     for pattern in patterns:
-        pattern.callback = _rq_inline(_superuser_only(pattern.callback))
+        pattern.callback = _rq_inline(superuser_required_403(pattern.callback))
     return patterns
 
 

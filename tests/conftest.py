@@ -46,10 +46,39 @@ def sandbox(sandbox_server: SandboxServer, settings) -> Iterator[SandboxServer]:
     sandbox_server.reset()
 
 
+def _with_role(user, role: str):  # type: ignore[no-untyped-def]
+    from propel_admin.core.roles import roles_ensure, user_role_set
+
+    roles_ensure()  # a transactional test's flush empties the groups the migration made
+    user_role_set(user=user, role=role)
+    return user
+
+
 @pytest.fixture
 def operator(django_user_model):  # type: ignore[no-untyped-def]
-    """A logged-in member of staff without special rights."""
-    return django_user_model.objects.create_user(username="olivia", password="operator-pass-123")
+    """A member of staff with the Operator role: uploads, checks, sends; PII hidden."""
+    user = django_user_model.objects.create_user(username="olivia", password="operator-pass-123")
+    return _with_role(user, "operator")
+
+
+@pytest.fixture
+def viewer(django_user_model):  # type: ignore[no-untyped-def]
+    """The Viewer role: sees runs, rows and contacts; changes nothing."""
+    user = django_user_model.objects.create_user(username="victor", password="viewer-pass-123")
+    return _with_role(user, "viewer")
+
+
+@pytest.fixture
+def admin_user(django_user_model):  # type: ignore[no-untyped-def]
+    """The Admin role (not a superuser): templates, users, PII and the audit trail too."""
+    user = django_user_model.objects.create_user(username="ada", password="admin-pass-1234")
+    return _with_role(user, "admin")
+
+
+@pytest.fixture
+def no_role(django_user_model):  # type: ignore[no-untyped-def]
+    """A logged-in account nobody has given a role yet."""
+    return django_user_model.objects.create_user(username="nora", password="no-role-pass-123")
 
 
 @pytest.fixture

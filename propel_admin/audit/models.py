@@ -26,6 +26,7 @@ class AuditEvent(models.Model):
 
     class Meta:
         ordering = ["-id"]
+        permissions = [("view_audit", "Can read the audit trail")]
         indexes = [
             models.Index(fields=["object_type", "object_id", "-id"], name="audit_object"),
             models.Index(fields=["action", "-id"], name="audit_action"),

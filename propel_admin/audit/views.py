@@ -3,20 +3,18 @@
 from __future__ import annotations
 
 from django.contrib.auth import get_user_model
-from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from propel_admin.audit import selectors
-from propel_admin.audit.access import can_view_audit
 from propel_admin.audit.forms import FILTERS_IGNORED, AuditFilterForm
+from propel_admin.core.roles import VIEW_AUDIT, permission_required_403
 
 
 @require_GET
+@permission_required_403(VIEW_AUDIT)
 def audit_list(request: HttpRequest) -> HttpResponse:
-    if not can_view_audit(request.user):
-        raise PermissionDenied("Only administrators can read the audit trail.")
     form = AuditFilterForm(request.GET)
     try:
         before = int(request.GET["before"]) if request.GET.get("before") else None

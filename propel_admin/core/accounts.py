@@ -9,9 +9,12 @@ from dataclasses import dataclass
 
 from django.contrib.auth import SESSION_KEY, get_user_model
 from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import Group
 from django.contrib.sessions.models import Session
 from django.db import transaction
 from django.utils import timezone
+
+from propel_admin.core import roles
 
 logger = logging.getLogger(__name__)
 
@@ -24,16 +27,23 @@ class FirstAccount:
 
 
 def first_account_ensure(*, username: str = "", password: str = "") -> FirstAccount:
-    """Create the first superuser unless one exists; generate a password when none is given."""
+    """Create the first superuser unless one exists; generate a password when none is given.
+
+    The account is an Admin (its header says so, and it keeps the role if someone later
+    takes away its superuser flag); a first superuser made before roles existed joins too.
+    """
     User = get_user_model()
     with transaction.atomic():
+        roles.roles_ensure()
         existing = User.objects.filter(is_superuser=True).order_by("pk").first()
         if existing is not None:
+            existing.groups.add(Group.objects.get(name=roles.ADMIN))
             return FirstAccount(existing.get_username(), None, created=False)
         name = username or "admin"
         generated = not password
         secret = password or secrets.token_urlsafe(12)
-        User.objects.create_superuser(username=name, email="", password=secret)
+        user = User.objects.create_superuser(username=name, email="", password=secret)
+        roles.user_role_set(user=user, role="admin")
     return FirstAccount(name, secret if generated else None, created=True)
 
 

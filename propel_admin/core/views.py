@@ -9,11 +9,12 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from propel_admin.core import health
+from propel_admin.core.roles import NO_ROLE, OPERATE_RUNS, permission_required_403
 
 
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "core/home.html")
+    return render(request, "core/home.html", {"no_role": NO_ROLE})
 
 
 @require_GET
@@ -29,6 +30,7 @@ def status(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @never_cache
+@permission_required_403(OPERATE_RUNS)
 def propeller_test(request: HttpRequest) -> HttpResponse:
     """The status page's "Test connection" button: a fresh check, as an htmx fragment."""
     check = health.check_propeller(fresh=True)

@@ -6,6 +6,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
+from propel_admin.core.roles import VIEW_RUNS, permission_required_403
 from propel_admin.imports import history_selectors
 from propel_admin.imports.history_forms import (
     LOOKUP_EMPTY,
@@ -15,6 +16,7 @@ from propel_admin.imports.history_forms import (
 
 
 @require_GET
+@permission_required_403(VIEW_RUNS)
 def contact_lookup(request: HttpRequest) -> HttpResponse:
     raw = request.GET.get("q", "")[:300]
     query = contact_query_parse(raw)

@@ -9,6 +9,7 @@ from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect
 from django.views.decorators.http import require_GET
 
+from propel_admin.core.roles import OPERATE_RUNS, VIEW_PII, permission_required_403
 from propel_admin.imports import exports, result_exports
 from propel_admin.imports.models import ImportRun
 
@@ -19,6 +20,7 @@ XLSX_TOO_BIG = (
 
 
 @require_GET
+@permission_required_403(OPERATE_RUNS)
 def run_export(request: HttpRequest, run_id: int, kind: str, file_format: str) -> HttpResponseBase:
     """Every row with its outcome, or the failed rows; PII hidden without `view_pii`."""
     if kind not in result_exports.KINDS or file_format not in result_exports.FORMATS:
@@ -28,7 +30,7 @@ def run_export(request: HttpRequest, run_id: int, kind: str, file_format: str) -
         messages.error(request, refusal)
         return redirect("runs:run-detail", run_id=run.pk)
     export = result_exports.ExportRequest(
-        run=run, kind=kind, reveal_pii=request.user.has_perm("imports.view_pii")
+        run=run, kind=kind, reveal_pii=request.user.has_perm(VIEW_PII)
     )
     if file_format == "xlsx" and export.row_count > settings.EXPORT_XLSX_MAX_ROWS:
         limit = settings.EXPORT_XLSX_MAX_ROWS

@@ -7,6 +7,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
+from propel_admin.core.roles import VIEW_RUNS, permission_required_403
 from propel_admin.imports import history_selectors
 from propel_admin.imports.history_forms import FILTERS_IGNORED, RunHistoryForm
 
@@ -14,6 +15,7 @@ PAGE_INVALID = "There is no such page; here is the nearest one."
 
 
 @require_GET
+@permission_required_403(VIEW_RUNS)
 def run_history(request: HttpRequest) -> HttpResponse:
     form = RunHistoryForm(request.GET)
     runs = history_selectors.run_history(**form.filters())

@@ -63,6 +63,9 @@ class MappingTemplate(models.Model):
 
     class Meta:
         ordering = ["name"]
+        # Applying and saving new templates is operating; renaming, editing and deleting
+        # the ones others rely on is for Admins.
+        permissions = [("manage_templates", "Can rename, edit and delete mapping templates")]
 
     def __str__(self) -> str:
         return self.name
@@ -139,6 +142,14 @@ class ImportRun(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        # The roles (core.roles) are built from these: Viewer sees, Operator acts.
+        permissions = [
+            ("view_runs", "Can see runs, their rows and outcomes, and look up contacts"),
+            (
+                "operate_runs",
+                "Can upload, map, check, send, pause, resume, cancel, re-run, fix rows, export",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"Run #{self.pk} of {self.upload}"

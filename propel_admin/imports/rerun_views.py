@@ -10,6 +10,7 @@ from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
+from propel_admin.core.roles import OPERATE_RUNS, permission_required_403
 from propel_admin.imports import rerun_selectors, reruns
 from propel_admin.imports.models import ContactRow, ImportRun, MappingTemplate
 from propel_admin.imports.selectors import masked_payload
@@ -30,6 +31,7 @@ def _scope(data: QueryDict) -> reruns.RerunScope:
 
 
 @require_http_methods(["GET", "POST"])
+@permission_required_403(OPERATE_RUNS)
 def rerun_confirm(request: HttpRequest, run_id: int) -> HttpResponse:
     """GET: what a re-run would send, and where. POST: create the child run and start it."""
     run = _run(run_id)
@@ -82,6 +84,7 @@ def _int(value: str | None) -> int | None:
 
 
 @require_POST
+@permission_required_403(OPERATE_RUNS)
 def row_fix(request: HttpRequest, run_id: int, row_number: int) -> HttpResponse:
     """Correct a failed row's cells; htmx gets the form back, a plain POST a redirect."""
     run = _run(run_id)

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from propel_admin.audit.actions import EXPORT_DOWNLOAD
 from propel_admin.audit.services import audit_record
+from propel_admin.core.roles import OPERATE_RUNS, VIEW_PII, VIEW_RUNS, permission_required_403
 from propel_admin.imports import exports, failures, result_exports, run_control, selectors
 from propel_admin.imports.models import ContactRow, ImportRun, RowStatus
 
@@ -21,17 +22,20 @@ def _run(run_id: int) -> ImportRun:
 
 
 @require_GET
+@permission_required_403(VIEW_RUNS)
 def run_detail(request: HttpRequest, run_id: int) -> HttpResponse:
     return render(request, "runs/run_detail.html", selectors.run_progress(run=_run(run_id)))
 
 
 @require_GET
+@permission_required_403(VIEW_RUNS)
 def run_progress(request: HttpRequest, run_id: int) -> HttpResponse:
     """htmx: the run's live part, polled while the run is working."""
     return render(request, "runs/_run_status.html", selectors.run_progress(run=_run(run_id)))
 
 
 @require_GET
+@permission_required_403(OPERATE_RUNS)
 def run_invalid_download(request: HttpRequest, run_id: int, file_format: str) -> HttpResponseBase:
     if file_format not in ("csv", "xlsx"):
         raise Http404("Downloads come as csv or xlsx.")
@@ -41,7 +45,7 @@ def run_invalid_download(request: HttpRequest, run_id: int, file_format: str) ->
         return _back(run.pk)
     stem = PurePath(run.upload.original_name).stem or "upload"
     name = f"{stem}-invalid-rows-run-{run.pk}.{file_format}"
-    reveal_pii = request.user.has_perm("imports.view_pii")
+    reveal_pii = request.user.has_perm(VIEW_PII)
     shown = ", social security numbers and dates of birth shown" if reveal_pii else ""
     detail = f"invalid rows ({file_format}){shown}"
     audit_record(user=request.user, action=EXPORT_DOWNLOAD, obj=run, detail=detail)
@@ -62,6 +66,7 @@ def _back(run_id: int) -> HttpResponse:
 
 
 @require_POST
+@permission_required_403(OPERATE_RUNS)
 def run_start(request: HttpRequest, run_id: int) -> HttpResponse:
     run = _run(run_id)
     canary = None
@@ -79,6 +84,7 @@ def run_start(request: HttpRequest, run_id: int) -> HttpResponse:
 
 
 @require_POST
+@permission_required_403(OPERATE_RUNS)
 def run_pause(request: HttpRequest, run_id: int) -> HttpResponse:
     user = request.user
     reason = f"Paused by {user.get_username()}"
@@ -89,6 +95,7 @@ def run_pause(request: HttpRequest, run_id: int) -> HttpResponse:
 
 
 @require_POST
+@permission_required_403(OPERATE_RUNS)
 def run_resume(request: HttpRequest, run_id: int) -> HttpResponse:
     if not run_control.run_resume(run_id=_run(run_id).pk, user=request.user):  # type: ignore[arg-type]
         messages.info(request, "The run is not paused.")
@@ -96,6 +103,7 @@ def run_resume(request: HttpRequest, run_id: int) -> HttpResponse:
 
 
 @require_POST
+@permission_required_403(OPERATE_RUNS)
 def run_cancel(request: HttpRequest, run_id: int) -> HttpResponse:
     if run_control.run_cancel(run_id=_run(run_id).pk, user=request.user):  # type: ignore[arg-type]
         messages.success(request, "Cancelled: the rows not yet sent will not be sent.")
@@ -105,6 +113,7 @@ def run_cancel(request: HttpRequest, run_id: int) -> HttpResponse:
 
 
 @require_GET
+@permission_required_403(VIEW_RUNS)
 def run_rows(request: HttpRequest, run_id: int) -> HttpResponse:
     """The run's rows: filter by outcome, search by contact id, email or name."""
     run = _run(run_id)
@@ -133,6 +142,7 @@ def run_rows(request: HttpRequest, run_id: int) -> HttpResponse:
 
 
 @require_GET
+@permission_required_403(VIEW_RUNS)
 def run_row(request: HttpRequest, run_id: int, row_number: int) -> HttpResponse:
     run = _run(run_id)
     if run.purged_at is not None:  # its rows are gone: the rows page says when and why
@@ -140,4 +150,7 @@ def run_row(request: HttpRequest, run_id: int, row_number: int) -> HttpResponse:
     row = get_object_or_404(
         ContactRow.objects.select_related("batch", "run__upload"), run=run, row_number=row_number
     )
-    return render(request, "runs/run_row.html", selectors.row_detail(row=row))
+    reveal_pii = request.user.has_perm(VIEW_PII)
+    return render(
+        request, "runs/run_row.html", selectors.row_detail(row=row, reveal_pii=reveal_pii)
+    )

@@ -114,12 +114,12 @@ def masked_payload(payload: dict[str, Any] | None) -> dict[str, Any]:
     return {k: (MASKED if k in PII_FIELDS else v) for k, v in (payload or {}).items()}
 
 
-def row_detail(*, row: ContactRow) -> dict[str, Any]:
-    """Everything about one row, PII masked: cells, payload, answer, batch."""
+def row_detail(*, row: ContactRow, reveal_pii: bool = False) -> dict[str, Any]:
+    """Everything about one row: cells, payload, answer, batch; PII masked unless revealed."""
     run = row.run
-    pii_columns = {
+    pii_columns = set() if reveal_pii else {
         c["header"] for c in run.mapping.get("columns", []) if c.get("target") in PII_FIELDS
-    }
+    }  # fmt: skip
     cells = [
         (header, MASKED if header in pii_columns and value not in (None, "") else value)
         for header, value in zip(run.upload.headers, row.cells, strict=False)
@@ -128,7 +128,10 @@ def row_detail(*, row: ContactRow) -> dict[str, Any]:
         "row": row,
         "run": run,
         "cells": cells,
-        "payload_json": json.dumps(masked_payload(row.payload), indent=1, ensure_ascii=False),
+        "payload_json": json.dumps(
+            row.payload if reveal_pii else masked_payload(row.payload), indent=1, ensure_ascii=False
+        ),
+        "reveal_pii": reveal_pii,
         "batch": row.batch,
         "other_rows": history_selectors.contact_other_rows(row=row),
     }

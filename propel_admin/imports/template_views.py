@@ -7,18 +7,21 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods
 
+from propel_admin.core.roles import MANAGE_TEMPLATES, OPERATE_RUNS, permission_required_403
 from propel_admin.imports import mapping_edit
 from propel_admin.imports.models import MappingTemplate
 from propel_admin.mapping import MappingSpec, MappingSpecError
 
 
 @require_http_methods(["GET"])
+@permission_required_403(OPERATE_RUNS)
 def template_list(request: HttpRequest) -> HttpResponse:
     templates = MappingTemplate.objects.select_related("created_by").order_by("name")
     return render(request, "templates_admin/template_list.html", {"templates": templates})
 
 
 @require_http_methods(["GET", "POST"])
+@permission_required_403(MANAGE_TEMPLATES)
 def template_edit(request: HttpRequest, template_id: int) -> HttpResponse:
     template = get_object_or_404(MappingTemplate, pk=template_id)
     errors: list[str] = []
@@ -49,6 +52,7 @@ def template_edit(request: HttpRequest, template_id: int) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
+@permission_required_403(MANAGE_TEMPLATES)
 def template_delete(request: HttpRequest, template_id: int) -> HttpResponse:
     template = get_object_or_404(MappingTemplate, pk=template_id)
     if request.method == "POST":

@@ -16,6 +16,7 @@ from django.utils.html import format_html
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_http_methods, require_POST
 
+from propel_admin.core.roles import OPERATE_RUNS, permission_required_403
 from propel_admin.imports import mapping_edit, selectors, services, validation
 from propel_admin.imports.forms import ReadOptionsForm, UploadForm
 from propel_admin.imports.models import Upload
@@ -32,6 +33,7 @@ from propel_admin.parsing.encoding import encoding_label
 
 @csrf_exempt  # CSRF is checked below, once the size-capping upload handler is in place
 @require_http_methods(["GET", "POST"])
+@permission_required_403(OPERATE_RUNS)
 def upload_list(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         until = selectors.upload_rate_limit_until(user=request.user)  # type: ignore[arg-type]
@@ -111,6 +113,7 @@ def _say_duplicate(request: HttpRequest, earlier: Upload | None) -> None:
 
 
 @require_http_methods(["GET"])
+@permission_required_403(OPERATE_RUNS)
 def upload_detail(request: HttpRequest, upload_id: int) -> HttpResponse:
     upload = get_object_or_404(Upload.objects.select_related("uploaded_by"), pk=upload_id)
     options = upload.read_options
@@ -136,6 +139,7 @@ def upload_detail(request: HttpRequest, upload_id: int) -> HttpResponse:
 
 
 @require_POST
+@permission_required_403(OPERATE_RUNS)
 def upload_read_options(request: HttpRequest, upload_id: int) -> HttpResponse:
     """Read the file again with the operator's encoding, separator, sheet or header row."""
     upload = get_object_or_404(Upload, pk=upload_id)
@@ -196,6 +200,7 @@ def _current_spec(upload: Upload) -> MappingSpec:
 
 
 @require_POST
+@permission_required_403(OPERATE_RUNS)
 def upload_mapping(request: HttpRequest, upload_id: int) -> HttpResponse:
     """htmx: keep the edited mapping; answer with the preview and the controls that changed.
 
@@ -221,6 +226,7 @@ def upload_mapping(request: HttpRequest, upload_id: int) -> HttpResponse:
 
 
 @require_POST
+@permission_required_403(OPERATE_RUNS)
 def upload_template_save(request: HttpRequest, upload_id: int) -> HttpResponse:
     upload = get_object_or_404(Upload, pk=upload_id)
     name = request.POST.get("name", "").strip()
@@ -241,6 +247,7 @@ def upload_template_save(request: HttpRequest, upload_id: int) -> HttpResponse:
 
 
 @require_POST
+@permission_required_403(OPERATE_RUNS)
 def upload_check(request: HttpRequest, upload_id: int) -> HttpResponse:
     """Start the dry run: check every row against Propeller's rules in the background."""
     upload = get_object_or_404(Upload, pk=upload_id)

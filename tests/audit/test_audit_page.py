@@ -35,14 +35,15 @@ def trail(operator, superuser) -> None:  # type: ignore[no-untyped-def]
 
 
 def test_only_those_who_may_see_it_get_the_page_and_the_link(
-    client: Client, operator, superuser
+    client: Client, operator, admin_user, superuser
 ) -> None:  # type: ignore[no-untyped-def]
     client.force_login(operator)
     assert client.get(URL).status_code == 403
     assert 'href="/audit/"' not in client.get(reverse("home")).content.decode()
-    client.force_login(superuser)
-    assert client.get(URL).status_code == 200
-    assert 'href="/audit/"' in client.get(reverse("home")).content.decode()
+    for allowed in (admin_user, superuser):
+        client.force_login(allowed)
+        assert client.get(URL).status_code == 200
+        assert 'href="/audit/"' in client.get(reverse("home")).content.decode()
 
 
 def test_it_lists_newest_first_and_filters_by_object(client: Client, superuser, trail) -> None:  # type: ignore[no-untyped-def]

@@ -108,8 +108,10 @@ def test_a_full_flow_leaves_the_expected_events_in_order(
 
 
 @pytest.mark.django_db
-def test_template_edits_renames_and_deletes_are_recorded(client: Client, operator) -> None:  # type: ignore[no-untyped-def]
-    client.force_login(operator)
+def test_template_edits_renames_and_deletes_are_recorded(  # type: ignore[no-untyped-def]
+    client: Client, operator, admin_user
+) -> None:
+    client.force_login(admin_user)  # an operator saves templates; an Admin manages them
     upload = upload_make(operator)
     upload.mapping = _spec(("Contact ID", "id"), ("Email", "email"), ("BSN", "ssn"))
     upload.save()
@@ -122,8 +124,8 @@ def test_template_edits_renames_and_deletes_are_recorded(client: Client, operato
     assert not MappingTemplate.objects.exists()
     assert _trail() == [
         ("template.create", "olivia", "template", template.pk),
-        ("template.update", "olivia", "template", template.pk),
-        ("template.delete", "olivia", "template", template.pk),
+        ("template.update", "ada", "template", template.pk),
+        ("template.delete", "ada", "template", template.pk),
     ]
     update, delete = AuditEvent.objects.order_by("id")[1:]
     assert update.detail == "renamed “CRM” to “CRM v2”; “BSN” → not sent"

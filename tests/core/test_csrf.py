@@ -2,18 +2,14 @@
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterator
-
 import pytest
 from django.test import Client
-from django.urls import URLPattern, URLResolver, get_resolver, resolve
+from django.urls import resolve
 from django.urls.exceptions import Resolver404
 
-pytestmark = pytest.mark.django_db
+from tests.core.routes import routes, sample_path
 
-_CONVERTER = re.compile(r"<(?:(\w+):)?(\w+)>")
-_GROUP = re.compile(r"\(\?P<(\w+)>([^()]*)\)(\?)?")
+pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture(autouse=True)
@@ -21,30 +17,8 @@ def _fast_hashing(settings) -> None:  # type: ignore[no-untyped-def]
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
-def _routes(patterns: list, prefix: str = "") -> Iterator[tuple[str, URLPattern]]:  # type: ignore[type-arg]
-    for pattern in patterns:
-        if isinstance(pattern, URLResolver):
-            yield from _routes(pattern.url_patterns, prefix + str(pattern.pattern))
-        else:
-            yield prefix + str(pattern.pattern), pattern
-
-
-def _sample(route: str) -> str:
-    """A concrete path for a route: 1 for numbers, a word (or the regex's literal) otherwise."""
-
-    def group(match: re.Match[str]) -> str:
-        if match.group(3):  # an optional group: leave it out
-            return ""
-        body = match.group(2)
-        return body.split("|")[0] if re.fullmatch(r"[\w|]+", body) else "x"
-
-    path = _GROUP.sub(group, route)
-    path = _CONVERTER.sub(lambda m: "1" if m.group(1) == "int" else "x", path)
-    return "/" + path.replace("^", "").replace("$", "").replace("/?", "/")
-
-
 def _all_urls() -> list[tuple[str, str]]:
-    return [(route, _sample(route)) for route, _ in _routes(get_resolver().url_patterns)]
+    return [(route, sample_path(route)) for route, _, _ in routes()]
 
 
 def test_every_route_can_be_reached_by_its_sample_path() -> None:

@@ -47,20 +47,28 @@ def test_logout_needs_a_post(client: Client, operator) -> None:  # type: ignore[
     assert client.get(reverse("home")).status_code == 302
 
 
-def test_the_queue_dashboard_is_for_superusers_only(client: Client, operator, superuser) -> None:  # type: ignore[no-untyped-def]
+def test_the_queue_dashboard_is_for_superusers_only(client: Client, admin_user, superuser) -> None:  # type: ignore[no-untyped-def]
     url = reverse("django_rq:home")
     assert client.get(url).status_code == 302
-    client.force_login(operator)
-    assert client.get(url).status_code == 302
+    client.force_login(admin_user)
+    assert client.get(url).status_code == 403  # a page that says so, not a login loop
     client.force_login(superuser)
     assert client.get(url).status_code == 200
 
 
-def test_the_admin_is_for_staff_only(client: Client, operator, superuser) -> None:  # type: ignore[no-untyped-def]
+def test_the_django_admin_is_for_admins_who_manage_users_but_cannot_make_superusers(  # type: ignore[no-untyped-def]
+    client: Client, operator, admin_user, superuser
+) -> None:
     client.force_login(operator)
-    assert client.get(reverse("admin:index")).status_code == 302
-    client.force_login(superuser)
+    assert client.get(reverse("admin:index")).status_code == 403
+    client.force_login(admin_user)
     assert client.get(reverse("admin:index")).status_code == 200
+    change = reverse("admin:auth_user_change", args=[operator.pk])
+    form = client.get(change).content.decode()
+    assert 'name="groups"' in form
+    assert 'name="is_superuser"' not in form  # read-only for an Admin
+    client.force_login(superuser)
+    assert 'name="is_superuser"' in client.get(change).content.decode()
 
 
 def _register_worker(redis_conn) -> Worker:  # type: ignore[no-untyped-def]
@@ -128,3 +136,13 @@ def test_the_connection_test_needs_csrf(operator) -> None:  # type: ignore[no-un
     strict = Client(enforce_csrf_checks=True)
     strict.force_login(operator)
     assert strict.post(reverse("propeller-test")).status_code == 403
+
+
+def test_an_admin_cannot_change_a_superusers_account(client: Client, admin_user, superuser) -> None:  # type: ignore[no-untyped-def]
+    client.force_login(admin_user)
+    assert (
+        client.get(reverse("admin:auth_user_password_change", args=[superuser.pk])).status_code
+        == 403
+    )
+    page = client.get(reverse("admin:auth_user_change", args=[superuser.pk])).content.decode()
+    assert 'name="username"' not in page  # shown, not editable

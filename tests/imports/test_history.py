@@ -144,7 +144,8 @@ def test_the_page_costs_the_same_queries_for_many_runs(client: Client, operator)
     few = _queries(client)
     for i in range(60):
         _sent(operator, f"r{i}.csv", seconds=3, created=3, parent=parent if i % 2 else None)
-    assert _queries(client) == few <= 10
+    # 13: the page's own, plus the user's role and permissions (for the header and the checks)
+    assert _queries(client) == few <= 13
 
 
 @pytest.mark.parametrize(

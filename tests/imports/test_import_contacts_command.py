@@ -82,6 +82,7 @@ def test_a_rejected_file_exits_2_with_one_line_and_no_traceback(tmp_path: Path, 
     ("args", "reason"),
     [
         (["--user", "nobody"], "rejected: no active user 'nobody'"),
+        (["--user", "victor"], "rejected: 'victor' may not import: give them the Operator or"),
         (
             ["--user", "olivia", "--map", "Nope=email"],
             "rejected: --map 'Nope=email': the file has no column 'Nope'",
@@ -94,7 +95,7 @@ def test_a_rejected_file_exits_2_with_one_line_and_no_traceback(tmp_path: Path, 
     ],
 )
 def test_bad_options_are_rejected_clearly(
-    tmp_path: Path, contacts: Path, operator, args, reason
+    tmp_path: Path, contacts: Path, operator, viewer, args, reason
 ) -> None:  # type: ignore[no-untyped-def]
     result = _run(tmp_path, str(contacts), "--dry-run", *args)
     assert result.returncode == 2

@@ -114,6 +114,7 @@ def test_the_exact_group_key_works_and_without_wait_it_exits_0_once_queued(
         (["99999"], "rerun_failed: no run '99999'"),
         (["abc"], "rerun_failed: no run 'abc'"),
         (["{run}", "--user", "nobody"], "rerun_failed: no active user 'nobody'"),
+        (["{run}", "--user", "victor"], "rerun_failed: 'victor' may not re-run failed rows: give"),
         (["{run}", "--group", "Timeout"], "rerun_failed: run #{run} has no failed rows in the"),
         (["{run}", "--template", "nope"], "rerun_failed: no mapping template named 'nope'"),
     ],
@@ -122,6 +123,7 @@ def test_bad_arguments_exit_2_with_one_line(
     tmp_path: Path,
     failed_run: ImportRun,
     sandbox,
+    viewer,
     args: list[str],
     reason: str,  # type: ignore[no-untyped-def]
 ) -> None:

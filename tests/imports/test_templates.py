@@ -29,15 +29,21 @@ def template(operator) -> MappingTemplate:  # type: ignore[no-untyped-def]
     )  # fmt: skip
 
 
-def test_the_list_shows_templates(client: Client, operator, template) -> None:  # type: ignore[no-untyped-def]
+def test_the_list_shows_templates_and_only_admins_get_their_edit_links(  # type: ignore[no-untyped-def]
+    client: Client, operator, admin_user, template
+) -> None:
+    edit = reverse("templates:template-edit", args=[template.pk])
     client.force_login(operator)
     page = client.get(reverse("templates:template-list")).content.decode()
     assert "CRM export" in page
-    assert reverse("templates:template-edit", args=[template.pk]) in page
+    assert edit not in page
+    assert client.get(edit).status_code == 403
+    client.force_login(admin_user)
+    assert edit in client.get(reverse("templates:template-list")).content.decode()
 
 
-def test_a_template_can_be_renamed_and_retargeted(client: Client, operator, template) -> None:  # type: ignore[no-untyped-def]
-    client.force_login(operator)
+def test_a_template_can_be_renamed_and_retargeted(client: Client, admin_user, template) -> None:  # type: ignore[no-untyped-def]
+    client.force_login(admin_user)
     data = {
         "name": "CRM export (v2)", "col-0-target": "id", "col-1-target": "firstName",
         "col-2-target": "", "constant-slots": "2", "const-0-field": "source",
@@ -52,8 +58,8 @@ def test_a_template_can_be_renamed_and_retargeted(client: Client, operator, temp
     assert template.mapping["constants"] == {"source": "ERP"}
 
 
-def test_two_columns_on_one_field_are_refused(client: Client, operator, template) -> None:  # type: ignore[no-untyped-def]
-    client.force_login(operator)
+def test_two_columns_on_one_field_are_refused(client: Client, admin_user, template) -> None:  # type: ignore[no-untyped-def]
+    client.force_login(admin_user)
     data = {
         "name": "CRM export",
         "col-0-target": "id",
@@ -67,11 +73,11 @@ def test_two_columns_on_one_field_are_refused(client: Client, operator, template
     assert template.mapping["columns"][1]["target"] == "lastName"
 
 
-def test_a_taken_name_is_refused(client: Client, operator, template) -> None:  # type: ignore[no-untyped-def]
+def test_a_taken_name_is_refused(client: Client, operator, admin_user, template) -> None:  # type: ignore[no-untyped-def]
     MappingTemplate.objects.create(
         name="Other", header_signature="x", headers=[], mapping={}, created_by=operator
     )
-    client.force_login(operator)
+    client.force_login(admin_user)
     response = client.post(
         reverse("templates:template-edit", args=[template.pk]), {"name": "other"}
     )
@@ -79,8 +85,8 @@ def test_a_taken_name_is_refused(client: Client, operator, template) -> None:  #
     assert TEMPLATE_NAME_TAKEN in response.content.decode()
 
 
-def test_deleting_asks_first_then_deletes(client: Client, operator, template) -> None:  # type: ignore[no-untyped-def]
-    client.force_login(operator)
+def test_deleting_asks_first_then_deletes(client: Client, admin_user, template) -> None:  # type: ignore[no-untyped-def]
+    client.force_login(admin_user)
     url = reverse("templates:template-delete", args=[template.pk])
     assert "Delete the template" in client.get(url).content.decode()
     assert MappingTemplate.objects.count() == 1

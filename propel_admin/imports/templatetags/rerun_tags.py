@@ -6,6 +6,7 @@ from typing import Any
 
 from django import template
 
+from propel_admin.core.roles import OPERATE_RUNS
 from propel_admin.imports import rerun_selectors
 from propel_admin.imports.models import ContactRow, ImportRun
 from propel_admin.imports.reruns import RerunScope
@@ -40,6 +41,7 @@ def row_rerun(context: template.Context, row: ContactRow) -> dict[str, Any]:
     """On a row's page: what it retries, its re-runs, and the fix form while it is fixable."""
     state = rerun_selectors.row_rerun_state(row=row)
     user = context["user"]
+    state["fixable"] = state["fixable"] and user.has_perm(OPERATE_RUNS)  # the form posts to row-fix
     state.update(
         row=row,
         run=row.run,

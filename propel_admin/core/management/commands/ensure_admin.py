@@ -26,9 +26,9 @@ def login_hint(account: FirstAccount) -> str:
 
 class Command(BaseCommand):
     help = (
-        "Create the first superuser unless one exists. Uses DJANGO_SUPERUSER_USERNAME and "
-        "DJANGO_SUPERUSER_PASSWORD when set, otherwise 'admin' with a generated password "
-        "printed once."
+        "Create the first superuser, with the Admin role, unless one exists (an existing one "
+        "gets the Admin role). Uses DJANGO_SUPERUSER_USERNAME and DJANGO_SUPERUSER_PASSWORD "
+        "when set, otherwise 'admin' with a generated password printed once."
     )
 
     def handle(self, *args: Any, **options: Any) -> None:

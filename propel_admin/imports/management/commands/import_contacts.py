@@ -15,6 +15,7 @@ from django.core.files import File
 from django.core.management.base import BaseCommand, CommandParser
 
 from propel_admin.core import health
+from propel_admin.core.roles import NOT_AN_OPERATOR, OPERATE_RUNS
 from propel_admin.imports import mapping_edit, run_control, services, validation
 from propel_admin.imports.models import ImportRun, MappingTemplate, RunStatus, Upload
 from propel_admin.imports.reconcile import reconcile
@@ -109,9 +110,12 @@ class Command(BaseCommand):
 
 def _user(username: str) -> Any:
     try:
-        return get_user_model().objects.get(username=username, is_active=True)
+        user = get_user_model().objects.get(username=username, is_active=True)
     except get_user_model().DoesNotExist:
         raise Rejected(f"no active user {username!r}") from None
+    if not user.has_perm(OPERATE_RUNS):  # the upload page's rule, from the terminal too
+        raise Rejected(NOT_AN_OPERATOR.format(name=username, action="import"))
+    return user
 
 
 def _upload(path: Path, user: Any, sheet: str | None, header_row: int | None) -> Upload:

@@ -10,6 +10,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandParser
 
 from propel_admin.core import health
+from propel_admin.core.roles import NOT_AN_OPERATOR, OPERATE_RUNS
 from propel_admin.imports import reruns
 from propel_admin.imports.management.commands.import_contacts import follow_run, send_summary
 from propel_admin.imports.models import ImportRun, MappingTemplate, RunStatus
@@ -89,8 +90,13 @@ class Command(BaseCommand):
 
 def _user(username: str | None, run: ImportRun) -> Any:
     if username is None:
-        return run.send_started_by or run.created_by
-    try:
-        return get_user_model().objects.get(username=username, is_active=True)
-    except get_user_model().DoesNotExist:
-        raise BadArguments(f"no active user {username!r}") from None
+        user = run.send_started_by or run.created_by
+    else:
+        try:
+            user = get_user_model().objects.get(username=username, is_active=True)
+        except get_user_model().DoesNotExist:
+            raise BadArguments(f"no active user {username!r}") from None
+    if not user.has_perm(OPERATE_RUNS):  # the run page's rule, from the terminal too
+        name = user.get_username()
+        raise BadArguments(NOT_AN_OPERATOR.format(name=name, action="re-run failed rows"))
+    return user
