@@ -285,13 +285,15 @@ class ChildFailed(RuntimeError):
 
 
 def _env(work: Path, database_url: str) -> dict[str, str]:
-    """Settings for a child: a scratch database and var/ dir, production-like, no Redis."""
+    """Settings for a child: a scratch database and var/ dir, production-like, no Redis;
+    plain http (the review benchmark's test client would get 301s to https)."""
     env = {
         key: value for key, value in os.environ.items() if key not in ("REDIS_URL", "MEDIA_ROOT")
     }
     env.update(DJANGO_SETTINGS_MODULE="propel_admin.settings", DATABASE_URL=database_url,
                PROPEL_VAR_DIR=str(work / "var"), DEBUG="false",
-               SECRET_KEY=secrets.token_urlsafe(50), LOG_LEVEL="WARNING")  # fmt: skip
+               SECRET_KEY=secrets.token_urlsafe(50), LOG_LEVEL="WARNING",
+               SECURE_SSL_REDIRECT="0")  # fmt: skip
     return env
 
 

@@ -29,7 +29,7 @@ class Migration(migrations.Migration):
         ("auth", "0012_alter_user_first_name_max_length"),
         ("contenttypes", "0002_remove_content_type_name"),
         ("axes", "0010_accessattemptexpiration"),
-        ("imports", "0009_role_permissions"),
+        ("imports", "0010_role_permissions"),
         ("audit", "0002_view_audit_permission"),
     ]
 

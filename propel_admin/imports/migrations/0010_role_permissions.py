@@ -4,7 +4,7 @@ from django.db import migrations
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('imports', '0008_purged_at'),
+        ('imports', '0009_email_index_sent_rows'),
     ]
 
     operations = [
