@@ -10,9 +10,16 @@ from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
-from propel_admin.audit.actions import EXPORT_DOWNLOAD
+from propel_admin.audit.actions import EXPORT_DOWNLOAD, PII_REVEAL
 from propel_admin.audit.services import audit_record
-from propel_admin.imports import exports, failures, result_exports, run_control, selectors
+from propel_admin.imports import (
+    exports,
+    failures,
+    pii_views,
+    result_exports,
+    run_control,
+    selectors,
+)
 from propel_admin.imports.models import ContactRow, ImportRun, RowStatus
 
 
@@ -41,10 +48,13 @@ def run_invalid_download(request: HttpRequest, run_id: int, file_format: str) ->
         return _back(run.pk)
     stem = PurePath(run.upload.original_name).stem or "upload"
     name = f"{stem}-invalid-rows-run-{run.pk}.{file_format}"
-    reveal_pii = request.user.has_perm("imports.view_pii")
+    reveal_pii = pii_views.wants_pii(request)
     shown = ", social security numbers and dates of birth shown" if reveal_pii else ""
     detail = f"invalid rows ({file_format}){shown}"
     audit_record(user=request.user, action=EXPORT_DOWNLOAD, obj=run, detail=detail)
+    if reveal_pii:  # found under "Personal data shown" too
+        detail = f"in the invalid rows ({file_format}) export"
+        audit_record(user=request.user, action=PII_REVEAL, obj=run, detail=detail)
     rows = exports.invalid_rows(run, reveal_pii=reveal_pii)
     if file_format == "xlsx":
         return FileResponse(
