@@ -343,10 +343,14 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "filters": {"no_contact_data": {"()": "propel_admin.core.logfilters.NoContactData"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
         # urllib3 logs full request lines at DEBUG; keep it quiet.
         "urllib3": {"level": "WARNING"},
+        # At DEBUG these print template contexts and query parameters: contact data.
+        "django.template": {"filters": ["no_contact_data"]},
+        "django.db.backends": {"filters": ["no_contact_data"]},
     },
 }
