@@ -85,6 +85,17 @@ def open_payload(payload: dict[str, Any] | None) -> dict[str, Any]:
     return {**payload, SSN: open_value(payload[SSN])}
 
 
+def sealed_as_before(before: Sequence[Any], cells: list[Any]) -> list[Any]:
+    """`cells` with every cell that was sealed in `before` sealed again (a new mapping may
+    no longer call that column `ssn`: what was stored encrypted stays encrypted)."""
+    for index, value in enumerate(before):
+        if index < len(cells) and is_sealed(value):
+            cell = cells[index]
+            if isinstance(cell, str) and cell and not is_sealed(cell):
+                cells[index] = seal(cell)
+    return cells
+
+
 def rotate_value(value: Any) -> tuple[Any, bool]:
     """(value sealed with the first key, whether it changed); plain values stay as they are."""
     if not is_sealed(value):

@@ -301,12 +301,14 @@ def _retry_row(
     sealer: pii.Sealer | None,
 ) -> tuple[Any, ...]:
     """One row of the child as RETRY_COLUMNS values, JSON as text (SSNs sealed again)."""
-    cells = pii.open_cells(row.fixed_cells if row.fixed_cells is not None else row.cells) or []
+    stored = row.fixed_cells if row.fixed_cells is not None else row.cells
+    cells = pii.open_cells(stored) or []
     mapped = map_row(cells, row_number=row.row_number)
     for error in mapped.errors:
         groups.add(row.row_number, error)
     if sealer is not None:  # the child's own mapping says which columns are sealed
         cells = sealer.row(cells, mapped.payload)
+    cells = pii.sealed_as_before(stored, cells)
     raw_id = mapped.payload.get("id")
     email = mapped.payload.get("email")
     return (

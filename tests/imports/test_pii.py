@@ -140,3 +140,13 @@ def test_a_row_seals_its_cell_and_payload_ssn_with_one_encryption() -> None:
     assert trimmed["ssn"] != cells[1]
     assert pii.open_value(trimmed["ssn"]) == "123456782"
     assert pii.open_value(cells[1]) == " 123456782 "
+
+
+def test_a_cell_sealed_before_stays_sealed_under_a_mapping_without_ssn() -> None:
+    """A re-run with a template that no longer maps the column to `ssn` keeps it encrypted."""
+    before = ["1", pii.seal("123-45-6789"), "x"]
+    cells = pii.sealed_as_before(before, pii.open_cells(before) or [])
+    assert cells[0] == "1"
+    assert cells[2] == "x"
+    assert pii.is_sealed(cells[1])
+    assert pii.open_value(cells[1]) == "123-45-6789"
