@@ -17,6 +17,7 @@ Alone: python -m benchmarks.pipeline (children: --child pipeline FILE, --child p
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import csv
 import datetime as dt
@@ -293,7 +294,8 @@ def _env(work: Path, database_url: str) -> dict[str, str]:
     env.update(DJANGO_SETTINGS_MODULE="propel_admin.settings", DATABASE_URL=database_url,
                PROPEL_VAR_DIR=str(work / "var"), DEBUG="false",
                SECRET_KEY=secrets.token_urlsafe(50), LOG_LEVEL="WARNING",
-               SECURE_SSL_REDIRECT="0")  # fmt: skip
+               SECURE_SSL_REDIRECT="0",
+               PII_ENCRYPTION_KEYS=base64.urlsafe_b64encode(os.urandom(32)).decode())  # fmt: skip
     return env
 
 

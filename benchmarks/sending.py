@@ -15,7 +15,9 @@ Alone: python -m benchmarks.sending (children: --child migrate|setup|result|prof
 
 from __future__ import annotations
 
+import base64
 import cProfile
+import hashlib
 import json
 import os
 import pstats
@@ -277,6 +279,8 @@ class Bench:
         env.update(DJANGO_SETTINGS_MODULE="propel_admin.settings", DATABASE_URL=database_url,
                    PROPEL_VAR_DIR=str(self.work / "var"), DEBUG="false", SECRET_KEY=self.secret,
                    LOG_LEVEL="WARNING", REDIS_URL=f"unix://{self.socket}?db=0",
+                   PII_ENCRYPTION_KEYS=base64.urlsafe_b64encode(
+                       hashlib.sha256(self.secret.encode()).digest()).decode(),
                    PROPELLER_API_URL=self.sandbox.api_url,
                    PROPELLER_CLIENT_ID=self.sandbox.client_id,
                    PROPELLER_CLIENT_SECRET=self.sandbox.client_secret,

@@ -9,6 +9,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import dj_database_url
+from cryptography.fernet import Fernet
 from csp.constants import NONE, SELF
 from dotenv import load_dotenv
 
@@ -49,6 +50,40 @@ def _secret_key() -> str:
 
 
 SECRET_KEY = _secret_key()
+
+PII_KEY_HELP = (
+    "generate one with: python -c 'from cryptography.fernet import Fernet; "
+    "print(Fernet.generate_key().decode())'"
+)
+
+
+def _pii_keys() -> list[str]:
+    """Fernet keys for social security numbers at rest: the first encrypts, all decrypt."""
+    raw = env_str("PII_ENCRYPTION_KEYS") or env_str("PII_ENCRYPTION_KEY")
+    if raw:
+        keys = [key.strip() for key in raw.split(",") if key.strip()]
+        for key in keys:
+            try:
+                Fernet(key)
+            except (ValueError, TypeError):
+                raise ConfigError(
+                    "PII_ENCRYPTION_KEYS must be Fernet keys (32 url-safe base64-encoded "
+                    f"bytes), newest first, separated by commas (value hidden); {PII_KEY_HELP}"
+                ) from None
+        return keys
+    if not DEBUG:
+        raise ConfigError(f"PII_ENCRYPTION_KEYS must be set when DEBUG is off; {PII_KEY_HELP}")
+    path = VAR_DIR / "pii_key"
+    if not path.exists():
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(Fernet.generate_key().decode())
+    return [path.read_text().strip()]
+
+
+# Social security numbers are stored encrypted with the first key (imports/pii.py);
+# older keys stay listed until `manage.py rotate_pii_key` has re-encrypted everything.
+PII_ENCRYPTION_KEYS = _pii_keys()
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"] if DEBUG else [])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 
@@ -308,10 +343,14 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "filters": {"no_contact_data": {"()": "propel_admin.core.logfilters.NoContactData"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
         # urllib3 logs full request lines at DEBUG; keep it quiet.
         "urllib3": {"level": "WARNING"},
+        # At DEBUG these print template contexts and query parameters: contact data.
+        "django.template": {"filters": ["no_contact_data"]},
+        "django.db.backends": {"filters": ["no_contact_data"]},
     },
 }

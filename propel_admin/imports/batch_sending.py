@@ -21,7 +21,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from propel_admin.core.propeller_client import get_propeller_client
-from propel_admin.imports import jobs, run_control
+from propel_admin.imports import jobs, pii, run_control
 from propel_admin.imports.failures import failure_key
 from propel_admin.imports.models import (
     Batch,
@@ -204,7 +204,8 @@ def _send_rows(rows: list[ContactRow], outcome: Outcome, throttle: Throttle) -> 
         return
     _wait_for_rate(throttle)
     try:
-        result = _client().bulk_upsert_contacts([row.payload or {} for row in rows])
+        # Social security numbers are opened here, for the request only (pii.py).
+        result = _client().bulk_upsert_contacts([pii.open_payload(row.payload) for row in rows])
     except RequestRejectedError as exc:
         named = {i for i in exc.contact_indexes if 0 <= i < len(rows)}
         if named:

@@ -9,8 +9,8 @@ from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect
 from django.views.decorators.http import require_GET
 
-from propel_admin.core.roles import OPERATE_RUNS, VIEW_PII, permission_required_403
-from propel_admin.imports import exports, result_exports
+from propel_admin.core.roles import OPERATE_RUNS, permission_required_403
+from propel_admin.imports import exports, pii_views, result_exports
 from propel_admin.imports.models import ImportRun
 
 XLSX_TOO_BIG = (
@@ -30,7 +30,7 @@ def run_export(request: HttpRequest, run_id: int, kind: str, file_format: str) -
         messages.error(request, refusal)
         return redirect("runs:run-detail", run_id=run.pk)
     export = result_exports.ExportRequest(
-        run=run, kind=kind, reveal_pii=request.user.has_perm(VIEW_PII)
+        run=run, kind=kind, reveal_pii=pii_views.wants_pii(request)
     )
     if file_format == "xlsx" and export.row_count > settings.EXPORT_XLSX_MAX_ROWS:
         limit = settings.EXPORT_XLSX_MAX_ROWS

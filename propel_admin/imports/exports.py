@@ -12,6 +12,7 @@ from typing import IO, Any
 
 from openpyxl import Workbook
 
+from propel_admin.imports import pii
 from propel_admin.imports.models import ContactRow, ImportRun, RowStatus
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -41,7 +42,8 @@ def invalid_rows(run: ImportRun, *, reveal_pii: bool = False) -> Iterator[list[s
         .order_by("row_number")
         .values_list("row_number", "cells", "errors")
     )
-    for number, cells, errors in rows.iterator(chunk_size=2000):
+    for number, stored, errors in rows.iterator(chunk_size=2000):
+        cells = (pii.open_cells(stored) if reveal_pii else stored) or []
         for index in masked:
             if index < len(cells) and cells[index] not in (None, ""):
                 cells[index] = MASKED

@@ -15,6 +15,7 @@ from propel_admin.audit import actions
 from propel_admin.audit.services import audit_record
 from propel_admin.imports import roundtrip
 from propel_admin.imports.models import MappingTemplate, Upload
+from propel_admin.imports.selectors import MASKED, PII_FIELDS, masked_payload
 from propel_admin.mapping import (
     TARGET_FIELDS,
     DuplicateTracker,
@@ -52,6 +53,29 @@ def column_samples(upload: Upload) -> list[list[str]]:
             if cell not in (None, "") and len(samples[index]) < SAMPLE_VALUES:
                 samples[index].append(str(cell))
     return samples
+
+
+def pii_column_indexes(upload: Upload, spec: MappingSpec) -> set[int]:
+    """Columns whose values pages hide: mapped to a PII field, or suggested as one."""
+    found = {rule.index for rule in spec.columns if rule.target in PII_FIELDS}
+    suggested = getattr(upload, "suggestions", None) or []
+    found.update(s["index"] for s in suggested if s.get("target") in PII_FIELDS)
+    return found
+
+
+def first_rows(upload: Upload, spec: MappingSpec) -> list[dict[str, Any]]:
+    """The stored first rows for the upload page, PII columns hidden."""
+    hidden = pii_column_indexes(upload, spec)
+    return [
+        {
+            "number": row["number"],
+            "cells": [
+                MASKED if i in hidden and cell not in (None, "") else cell
+                for i, cell in enumerate(row["cells"])
+            ],
+        }
+        for row in upload.preview
+    ]
 
 
 def upload_mapping_suggest(*, upload: Upload, template: MappingTemplate | None = None) -> None:
@@ -187,7 +211,7 @@ def mapping_changes(before: Mapping[str, Any], after: Mapping[str, Any]) -> str:
 
 
 def preview_rows(upload: Upload, spec: MappingSpec) -> list[dict[str, Any]]:
-    """The first rows as the JSON that would be sent, each error on its field."""
+    """The first rows as the JSON that would be sent (PII hidden), each error on its field."""
     try:
         mapper = compile_mapping(spec, upload.headers, duplicates=DuplicateTracker())
     except MappingSpecError:
@@ -197,11 +221,12 @@ def preview_rows(upload: Upload, spec: MappingSpec) -> list[dict[str, Any]]:
     for row in upload.preview:
         mapped = mapper.map(row["cells"], row_number=row["number"])
         errors = [{"field": e.field, "column": e.column, "text": e.text} for e in mapped.errors]
+        payload = masked_payload(mapped.payload)
         rows.append(
             {
                 "number": row["number"],
-                "payload": mapped.payload,
-                "json": json.dumps(mapped.payload, ensure_ascii=False, indent=1),
+                "payload": payload,
+                "json": json.dumps(payload, ensure_ascii=False, indent=1),
                 "errors": errors,
                 "other_errors": [e for e in errors if e["field"] not in shown],
             }
@@ -210,8 +235,9 @@ def preview_rows(upload: Upload, spec: MappingSpec) -> list[dict[str, Any]]:
 
 
 def column_view(upload: Upload, spec: MappingSpec) -> list[dict[str, Any]]:
-    """One entry per source column for the template: samples, target, why, transforms."""
+    """One entry per source column for the template: samples (PII hidden), target, why."""
     samples = column_samples(upload)
+    hidden = pii_column_indexes(upload, spec)
     reasons = {s["index"]: s for s in getattr(upload, "suggestions", []) or []}
     rules = {rule.index: rule for rule in spec.columns}
     view = []
@@ -225,7 +251,7 @@ def column_view(upload: Upload, spec: MappingSpec) -> list[dict[str, Any]]:
             {
                 "index": index,
                 "header": header,
-                "samples": samples[index],
+                "samples": [MASKED] * len(samples[index]) if index in hidden else samples[index],
                 "rule": rule,
                 "reason": reason,
                 "refused": refused_reason(header),

@@ -8,6 +8,8 @@ from pathlib import PurePath
 from django.conf import settings
 from django.db import models
 
+from propel_admin.imports.pii import SealedJSONField
+
 
 def upload_path(instance: Upload, filename: str) -> str:
     """A generated storage name: the uploaded name is never used as a path."""
@@ -32,8 +34,9 @@ class Upload(models.Model):
     headers = models.JSONField(default=list)
     sheets = models.JSONField(default=list)
     warnings = models.JSONField(default=list)
-    # The first rows, read in the upload request, so pages never re-parse the file.
-    preview = models.JSONField(default=list)  # [{"number": n, "cells": [...]}]
+    # The first rows, read in the upload request, so pages never re-parse the file. Sealed
+    # as a whole (pii.py): which column holds social security numbers is not known yet.
+    preview = SealedJSONField(default=list)  # [{"number": n, "cells": [...]}]
 
     mapping = models.JSONField(default=dict, blank=True)  # a mapping.MappingSpec as a dict
     suggestions = models.JSONField(default=list)  # why each column got its target

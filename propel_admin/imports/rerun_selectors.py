@@ -14,6 +14,7 @@ from django.conf import settings
 from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import Count, Min
 
+from propel_admin.imports import pii
 from propel_admin.imports.models import ContactRow, ImportRun, MappingTemplate, RowStatus
 from propel_admin.imports.reruns import (
     RETRY_TAKEN,
@@ -126,11 +127,15 @@ def row_fix_fields(
     typed: dict[int, str] | None = None,
     errors: dict[int, list[str]] | None = None,
 ) -> list[dict[str, Any]]:
-    """One form field per mapped column: its value (hidden for PII unless allowed)."""
+    """One form field per mapped column: its value (never for PII: revealing is explicit).
+
+    Cells are opened (pii.py) only to tell whether a hidden one was corrected.
+    """
     run = row.run
     headers = run.upload.headers
-    cells = row.fixed_cells if row.fixed_cells is not None else row.cells
-    hidden = set() if user.has_perm("imports.view_pii") else pii_columns(run)
+    cells = pii.open_cells(row.fixed_cells if row.fixed_cells is not None else row.cells) or []
+    file_cells = pii.open_cells(row.cells) or []
+    hidden = pii_columns(run)
     fields = []
     for rule in MappingSpec.from_dict(run.mapping).mapped:
         index = resolve_column(rule, headers)
@@ -141,7 +146,7 @@ def row_fix_fields(
         shown = "" if is_hidden else (value or "")
         if typed is not None and index in typed:
             shown = typed[index]
-        original = row.cells[index] if index < len(row.cells) else None
+        original = file_cells[index] if index < len(file_cells) else None
         fields.append(
             {
                 "index": index,

@@ -22,7 +22,7 @@ from django.utils import timezone
 
 from propel_admin.audit.actions import ROW_FIX, RUN_RERUN
 from propel_admin.audit.services import audit_record
-from propel_admin.imports import jobs, mapping_edit, run_control
+from propel_admin.imports import jobs, mapping_edit, pii, run_control
 from propel_admin.imports.failures import failure_key
 from propel_admin.imports.models import (
     CHECKING,
@@ -275,11 +275,12 @@ def _stage_retries(child: ImportRun, spec: MappingSpec, rows: QuerySet[ContactRo
     table while a chunk is written.
     """
     mapper = compile_mapping(spec, child.upload.headers, duplicates=DuplicateTracker())
+    sealer = pii.sealer_for(spec, child.upload.headers)
     groups = ErrorGroups()
     after = 0
     fields = ("pk", "row_number", "cells", "fixed_cells")
     while chunk := list(rows.filter(row_number__gt=after).only(*fields)[:INSERT_CHUNK]):
-        staged = [_retry_row(child.pk, row, mapper.map, groups) for row in chunk]
+        staged = [_retry_row(child.pk, row, mapper.map, groups, sealer) for row in chunk]
         invalid = sum(row[STATUS] == RowStatus.INVALID for row in staged)
         with transaction.atomic():
             _insert_retries(staged)
@@ -293,13 +294,21 @@ def _stage_retries(child: ImportRun, spec: MappingSpec, rows: QuerySet[ContactRo
 
 
 def _retry_row(
-    run_id: int, row: ContactRow, map_row: Callable[..., MappedRow], groups: ErrorGroups
+    run_id: int,
+    row: ContactRow,
+    map_row: Callable[..., MappedRow],
+    groups: ErrorGroups,
+    sealer: pii.Sealer | None,
 ) -> tuple[Any, ...]:
-    """One row of the child as RETRY_COLUMNS values, JSON as text."""
-    cells = row.fixed_cells if row.fixed_cells is not None else row.cells
+    """One row of the child as RETRY_COLUMNS values, JSON as text (SSNs sealed again)."""
+    stored = row.fixed_cells if row.fixed_cells is not None else row.cells
+    cells = pii.open_cells(stored) or []
     mapped = map_row(cells, row_number=row.row_number)
     for error in mapped.errors:
         groups.add(row.row_number, error)
+    if sealer is not None:  # the child's own mapping says which columns are sealed
+        cells = sealer.row(cells, mapped.payload)
+    cells = pii.sealed_as_before(stored, cells)
     raw_id = mapped.payload.get("id")
     email = mapped.payload.get("email")
     return (
@@ -361,8 +370,9 @@ def pii_columns(run: ImportRun) -> set[int]:
 def row_fix(*, row_id: int, user: User, values: dict[int, str]) -> FixResult:
     """Check the row's cells with the operator's corrections; keep them if they pass.
 
-    `values` holds the typed cells by column index. A hidden (PII) cell left empty by
-    someone who may not see it keeps its value: they can replace it, never read it.
+    `values` holds the typed cells by column index. A hidden (PII) cell left empty keeps
+    its value: the form never shows one (revealing is an explicit, audited action), so it
+    can be replaced, never read. Social security numbers are sealed again before saving.
     """
     with transaction.atomic():
         row = ContactRow.objects.select_for_update().select_related("run__upload").get(pk=row_id)
@@ -370,18 +380,20 @@ def row_fix(*, row_id: int, user: User, values: dict[int, str]) -> FixResult:
             raise RerunRefused(ROW_NOT_FIXABLE.format(status=row.get_status_display().lower()))
         run = row.run
         headers = run.upload.headers
-        current = _padded(row.fixed_cells if row.fixed_cells is not None else row.cells, headers)
-        hidden = set() if user.has_perm("imports.view_pii") else pii_columns(run)
-        cells = _corrected(current, values, hidden)
+        saved = row.fixed_cells if row.fixed_cells is not None else row.cells
+        current = _padded(pii.open_cells(saved) or [], headers)
+        cells = _corrected(current, values, pii_columns(run))
         result = _check(row, cells)
         if not result.ok:
             return result
-        original = _padded(row.cells, headers)
+        original = _padded(pii.open_cells(row.cells) or [], headers)
         result.changed = _changed_headers(original, cells, headers)
-        before = row.fixed_cells
-        row.fixed_cells = cells if result.changed else None
+        before = pii.open_cells(row.fixed_cells)
+        sealer = pii.sealer_for(MappingSpec.from_dict(run.mapping), headers)
+        fixed = cells if result.changed else None
+        row.fixed_cells = sealer.cells(fixed) if sealer is not None and fixed else fixed
         row.save(update_fields=["fixed_cells"])
-        if row.fixed_cells != before:
+        if fixed != before:
             changed = ", ".join(result.changed) or "back to the file's values"
             _event(run.pk, user, "fix", f"row {row.row_number}: {changed}")
             audit_record(

@@ -18,6 +18,7 @@ from django.db import connection
 
 from propel_admin.audit.actions import EXPORT_DOWNLOAD, PII_REVEAL
 from propel_admin.audit.services import audit_record
+from propel_admin.imports import pii
 from propel_admin.imports.exports import FORMULA_STARTS, neutralise
 from propel_admin.imports.models import ContactRow, ImportRun, RowStatus
 from propel_admin.imports.roundtrip import EXPORT_COLUMNS, data_columns
@@ -71,6 +72,7 @@ def export_rows(request: ExportRequest) -> Iterator[list[Any]]:
     keep = data_columns(headers)  # a re-uploaded export's own outcome columns are dropped
     hidden = set() if request.reveal_pii else pii_columns(run)
     masked = [i for i in keep if headers[i] in hidden]
+    reveal = request.reveal_pii
     yield [*(neutralise(headers[i]) for i in keep), *EXPORT_COLUMNS]
     status = RowStatus.FAILED if request.kind == FAILURES else None
     run_id, width = str(run.pk), len(headers)
@@ -80,6 +82,8 @@ def export_rows(request: ExportRequest) -> Iterator[list[Any]]:
         run.pk, status
     ):
         cells = orjson.loads(cells_json)
+        if reveal:  # asked for and allowed (export_logged records it): SSNs opened
+            cells = pii.open_cells(cells)
         if len(cells) < width:
             cells += [None] * (width - len(cells))
         for index in masked:

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from propel_admin.imports import pii
 from propel_admin.imports.models import ContactRow, ImportRun
 from propel_admin.imports.selectors import MASKED, PII_FIELDS
 from propel_admin.mapping import (
@@ -192,7 +193,8 @@ class HiddenValues:
         row = ContactRow.objects.filter(run_id=run_id, row_number=row_number).only("cells").first()
         if headers is None or row is None:
             return None
-        return {normalise_header(h): v for h, v in zip(headers, row.cells, strict=False)}
+        cells = pii.open_cells(row.cells) or []  # sealed again by staging (pii.py)
+        return {normalise_header(h): v for h, v in zip(headers, cells, strict=False)}
 
 
 def _is_mask(value: Any) -> bool:

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from propel_admin.imports import export_views, history_views, rerun_views, run_views
+from propel_admin.imports import export_views, history_views, pii_views, rerun_views, run_views
 
 app_name = "runs"
 
@@ -28,4 +28,5 @@ urlpatterns = [
     ),
     path("<int:run_id>/rerun/", rerun_views.rerun_confirm, name="rerun-confirm"),
     path("<int:run_id>/rows/<int:row_number>/fix/", rerun_views.row_fix, name="row-fix"),
+    path("<int:run_id>/rows/<int:row_number>/reveal/", pii_views.row_reveal, name="row-reveal"),
 ]

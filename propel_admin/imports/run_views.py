@@ -10,10 +10,17 @@ from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
-from propel_admin.audit.actions import EXPORT_DOWNLOAD
+from propel_admin.audit.actions import EXPORT_DOWNLOAD, PII_REVEAL
 from propel_admin.audit.services import audit_record
-from propel_admin.core.roles import OPERATE_RUNS, VIEW_PII, VIEW_RUNS, permission_required_403
-from propel_admin.imports import exports, failures, result_exports, run_control, selectors
+from propel_admin.core.roles import OPERATE_RUNS, VIEW_RUNS, permission_required_403
+from propel_admin.imports import (
+    exports,
+    failures,
+    pii_views,
+    result_exports,
+    run_control,
+    selectors,
+)
 from propel_admin.imports.models import ContactRow, ImportRun, RowStatus
 
 
@@ -45,10 +52,13 @@ def run_invalid_download(request: HttpRequest, run_id: int, file_format: str) ->
         return _back(run.pk)
     stem = PurePath(run.upload.original_name).stem or "upload"
     name = f"{stem}-invalid-rows-run-{run.pk}.{file_format}"
-    reveal_pii = request.user.has_perm(VIEW_PII)
+    reveal_pii = pii_views.wants_pii(request)
     shown = ", social security numbers and dates of birth shown" if reveal_pii else ""
     detail = f"invalid rows ({file_format}){shown}"
     audit_record(user=request.user, action=EXPORT_DOWNLOAD, obj=run, detail=detail)
+    if reveal_pii:  # found under "Personal data shown" too
+        detail = f"in the invalid rows ({file_format}) export"
+        audit_record(user=request.user, action=PII_REVEAL, obj=run, detail=detail)
     rows = exports.invalid_rows(run, reveal_pii=reveal_pii)
     if file_format == "xlsx":
         return FileResponse(
@@ -150,7 +160,4 @@ def run_row(request: HttpRequest, run_id: int, row_number: int) -> HttpResponse:
     row = get_object_or_404(
         ContactRow.objects.select_related("batch", "run__upload"), run=run, row_number=row_number
     )
-    reveal_pii = request.user.has_perm(VIEW_PII)
-    return render(
-        request, "runs/run_row.html", selectors.row_detail(row=row, reveal_pii=reveal_pii)
-    )
+    return render(request, "runs/run_row.html", selectors.row_detail(row=row))

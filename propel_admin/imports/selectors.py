@@ -11,7 +11,7 @@ from django.contrib.auth.models import User
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from propel_admin.imports import history_selectors
+from propel_admin.imports import history_selectors, pii
 from propel_admin.imports.models import (
     Batch,
     ContactRow,
@@ -111,27 +111,45 @@ def row_page(
 
 def masked_payload(payload: dict[str, Any] | None) -> dict[str, Any]:
     """The payload with social security numbers and dates of birth hidden."""
-    return {k: (MASKED if k in PII_FIELDS else v) for k, v in (payload or {}).items()}
+    return {
+        k: (MASKED if k in PII_FIELDS or pii.is_sealed(v) else v)
+        for k, v in (payload or {}).items()
+    }
 
 
-def row_detail(*, row: ContactRow, reveal_pii: bool = False) -> dict[str, Any]:
-    """Everything about one row: cells, payload, answer, batch; PII masked unless revealed."""
+def run_pii_fields(*, run: ImportRun) -> list[str]:
+    """The PII fields (ssn, dateOfBirth) the run's mapping fills from a column."""
+    columns = run.mapping.get("columns", [])
+    return sorted({c["target"] for c in columns if c.get("target") in PII_FIELDS})
+
+
+def row_detail(*, row: ContactRow, reveal: bool = False) -> dict[str, Any]:
+    """Everything about one row: cells, payload, answer, batch. PII masked unless `reveal`
+    (the caller checked the permission and recorded it: pii_views.row_reveal)."""
     run = row.run
-    pii_columns = set() if reveal_pii else {
+    pii_columns = {
         c["header"] for c in run.mapping.get("columns", []) if c.get("target") in PII_FIELDS
-    }  # fmt: skip
-    cells = [
-        (header, MASKED if header in pii_columns and value not in (None, "") else value)
-        for header, value in zip(run.upload.headers, row.cells, strict=False)
-    ]
+    }
+    if reveal:
+        cells = list(zip(run.upload.headers, pii.open_cells(row.cells) or [], strict=False))
+        payload = pii.open_payload(row.payload)
+    else:
+        cells = [
+            (header, MASKED if _hidden(header in pii_columns, value) else value)
+            for header, value in zip(run.upload.headers, row.cells, strict=False)
+        ]
+        payload = masked_payload(row.payload)
     return {
         "row": row,
         "run": run,
         "cells": cells,
-        "payload_json": json.dumps(
-            row.payload if reveal_pii else masked_payload(row.payload), indent=1, ensure_ascii=False
-        ),
-        "reveal_pii": reveal_pii,
+        "payload_json": json.dumps(payload, indent=1, ensure_ascii=False),
         "batch": row.batch,
         "other_rows": history_selectors.contact_other_rows(row=row),
+        "pii_fields": run_pii_fields(run=run),
+        "revealed": reveal,
     }
+
+
+def _hidden(pii_column: bool, value: Any) -> bool:
+    return (pii_column and value not in (None, "")) or pii.is_sealed(value)

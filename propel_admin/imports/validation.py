@@ -18,6 +18,7 @@ from django.utils import timezone
 from propel_admin.audit.actions import RUN_CHECK
 from propel_admin.audit.services import audit_record
 from propel_admin.core.queue import enqueue_on_commit
+from propel_admin.imports import pii
 from propel_admin.imports.models import ContactRow, ImportRun, RowStatus, RunStatus, Upload
 from propel_admin.imports.roundtrip import HiddenValues, without_export_columns
 from propel_admin.imports.staging import STATUS_INDEX, RowWriter, StagedRow
@@ -159,6 +160,7 @@ def _stage_rows(run: ImportRun) -> tuple[ErrorGroups, list[str]]:
         spec = without_export_columns(MappingSpec.from_dict(run.mapping), reader.headers)
         mapper = compile_mapping(spec, reader.headers, duplicates=DuplicateTracker())
         hidden = HiddenValues(reader.headers, spec)  # a re-uploaded export's masked PII
+        sealer = pii.sealer_for(spec, reader.headers)  # None without an SSN column: no cost
         groups = ErrorGroups()
         valid, invalid = RowStatus.PENDING.value, RowStatus.INVALID.value
         writer = RowWriter(run.pk, on_flush=lambda rows: _count(run.pk, rows))
@@ -171,6 +173,8 @@ def _stage_rows(run: ImportRun) -> tuple[ErrorGroups, list[str]]:
                 for error in all_errors:
                     groups.add(row.number, error)
                 raw_id = mapped.payload.get("id")
+                if sealer is not None:
+                    cells = sealer.row(cells, mapped.payload)
                 writer.add(
                     row_number=row.number,
                     cells=cells,

@@ -184,6 +184,7 @@ def _mapping_context(upload: Upload, spec: MappingSpec, problems: list[Any]) -> 
         "warnings": spec.warnings(),
         "preview": rows,
         "preview_valid": sum(1 for r in rows if not r["errors"]),
+        "first_rows": mapping_edit.first_rows(upload, spec),
         "mapped_fields": [
             *[(rule.target, rule.header) for rule in spec.columns if rule.target],
             *[(field, "constant") for field in spec.constants],

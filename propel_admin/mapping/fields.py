@@ -123,6 +123,7 @@ TARGET_FIELDS: tuple[Field, ...] = (
             "Geboren; Geburtsdatum; Geburtstag; Date de naissance; Né le; "
             "Date naissance"
         ),
+        pii=True,  # masked like the SSN: an invalid date is never echoed in a message
     ),
     Field(
         "gender",

@@ -9,7 +9,7 @@ import pytest
 from django.test import Client
 from playwright.sync_api import Page, expect
 
-from propel_admin.imports import run_control
+from propel_admin.imports import pii, run_control
 from propel_admin.imports.models import ContactRow, ImportRun
 from tests.browser.conftest import log_in, screenshot
 from tests.imports.conftest import checked_run
@@ -164,4 +164,6 @@ def test_a_hidden_cell_can_be_replaced_but_not_read(
     assert "28/08/1993" not in page.content()
     screenshot(page, "rerun-row-fix-hidden")
     row = ContactRow.objects.get(run=run, row_number=2)
-    assert row.fixed_cells == ["7400", "Ida", "ida@example.com", "3", "123-45-6789", "28/08/1993"]
+    opened = pii.open_cells(row.fixed_cells)
+    assert opened == ["7400", "Ida", "ida@example.com", "3", "123-45-6789", "28/08/1993"]
+    assert pii.is_sealed(row.fixed_cells[4])  # the SSN is stored encrypted

@@ -108,3 +108,44 @@ def test_secret_key_is_required_when_debug_is_off(tmp_path: Path) -> None:
     )
     assert result.returncode == 2
     assert "SECRET_KEY must be set when DEBUG is off" in result.stderr
+
+
+def _check(tmp_path: Path, **env: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "manage.py", "check"],
+        cwd=ROOT,
+        env={"PATH": "/usr/bin:/bin", "PROPEL_VAR_DIR": str(tmp_path), **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+PRODUCTION = {"DEBUG": "0", "SECRET_KEY": "k" * 50, "ALLOWED_HOSTS": "propel.example.com"}
+
+
+def test_the_pii_key_is_required_when_debug_is_off(tmp_path: Path) -> None:
+    result = _check(tmp_path, **PRODUCTION)
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1
+    assert "PII_ENCRYPTION_KEYS must be set when DEBUG is off" in result.stderr
+    assert not (tmp_path / "pii_key").exists()  # never generated in production
+
+
+def test_a_malformed_pii_key_stops_start_up_without_echoing_it(tmp_path: Path) -> None:
+    good = "Qm9ndXMta2V5LWZvci10ZXN0cy0wMTIzNDU2Nzg5YWI="
+    result = _check(tmp_path, **PRODUCTION, PII_ENCRYPTION_KEYS=f"{good},not-a-key-x")
+    assert result.returncode == 2
+    assert "PII_ENCRYPTION_KEYS must be Fernet keys" in result.stderr
+    assert "not-a-key-x" not in result.stderr
+    assert "Traceback" not in result.stderr
+    assert _check(tmp_path, **PRODUCTION, PII_ENCRYPTION_KEYS=good).returncode == 0
+
+
+def test_development_generates_a_pii_key_once_and_keeps_it(tmp_path: Path) -> None:
+    assert _check(tmp_path).returncode == 0
+    key_file = tmp_path / "pii_key"
+    first = key_file.read_text()
+    assert key_file.stat().st_mode & 0o777 == 0o600
+    assert _check(tmp_path).returncode == 0
+    assert key_file.read_text() == first

@@ -26,7 +26,13 @@ def _manage(args: list[str], tmp_path: Path, **env: str) -> subprocess.Completed
     )
 
 
-PRODUCTION = {"DEBUG": "0", "SECRET_KEY": SECRET, "ALLOWED_HOSTS": "propel.example.com"}
+PII_KEY = "Qm9ndXMta2V5LWZvci10ZXN0cy0wMTIzNDU2Nzg5YWI="  # a valid Fernet key (tests only)
+PRODUCTION = {
+    "DEBUG": "0",
+    "SECRET_KEY": SECRET,
+    "ALLOWED_HOSTS": "propel.example.com",
+    "PII_ENCRYPTION_KEYS": PII_KEY,
+}
 
 
 def test_production_settings_pass_the_deploy_check_without_warnings(tmp_path: Path) -> None:

@@ -83,6 +83,8 @@ runs:rerun-confirm               GET     login      403      403     ok        o
 runs:rerun-confirm               POST    login      403      403     ok        ok
 runs:row-fix                     GET     login      405      405     405       405
 runs:row-fix                     POST    login      403      403     ok        ok
+runs:row-reveal                  GET     login      405      405     405       405
+runs:row-reveal                  POST    login      403      403     403       ok
 contacts:contact-lookup          GET     login      403      ok      ok        ok
 templates:template-list          GET     login      403      403     ok        ok
 templates:template-edit          GET     login      403      403     403       ok

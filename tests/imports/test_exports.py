@@ -11,6 +11,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
 
+from propel_admin.audit.actions import PII_REVEAL
+from propel_admin.audit.models import AuditEvent
 from propel_admin.imports import mapping_edit, result_exports, run_control
 from propel_admin.imports.models import ContactRow, ImportRun, RowStatus, RunStatus, Upload
 from propel_admin.imports.roundtrip import EXPORT_COLUMNS, HIDDEN_NOT_FOUND
@@ -96,7 +98,12 @@ def test_the_failures_export_has_only_the_refused_rows_and_pii_for_those_allowed
     assert rows[1][4] == "•••"
     client.force_login(superuser)
     rows = _xlsx(client.get(_url(run, "failures", "xlsx")))
-    assert rows[1][4:6] == ["223456782", "15/03/1975"]
+    assert rows[1][4:6] == ["•••", "•••"]  # hidden by default, even for those allowed
+    rows = _xlsx(client.get(_url(run, "failures", "xlsx") + "?pii=show"))
+    assert rows[1][4:6] == ["223456782", "15/03/1975"]  # opened: stored sealed
+    client.force_login(operator)
+    rows = _xlsx(client.get(_url(run, "failures", "xlsx") + "?pii=show"))
+    assert rows[1][4:6] == ["•••", "•••"]  # asking is not enough without view_pii
     assert client.get(_url(run, "all", "csv")).status_code == 404
     assert client.get(_url(run, "results", "pdf")).status_code == 404
 
@@ -246,7 +253,10 @@ def test_the_invalid_rows_download_hides_pii_too(
     url = reverse("runs:run-invalid-download", args=[run.pk, "csv"])
     assert _csv(client.get(url))[1][4:6] == ["•••", "•••"]
     client.force_login(superuser)
-    assert _csv(client.get(url))[1][4:6] == ["123456782", "01/02/1980"]
+    assert _csv(client.get(url))[1][4:6] == ["•••", "•••"]
+    assert _csv(client.get(url + "?pii=show"))[1][4:6] == ["123456782", "01/02/1980"]
+    reveal = AuditEvent.objects.get(action=PII_REVEAL)
+    assert (reveal.username, reveal.detail) == ("root", "in the invalid rows (csv) export")
 
 
 def test_an_export_of_an_unknown_run_still_ignores_the_added_columns(

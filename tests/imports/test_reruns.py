@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from propel_admin.audit.actions import ROW_FIX, RUN_RERUN
 from propel_admin.audit.models import AuditEvent
-from propel_admin.imports import mapping_edit, rerun_selectors, reruns, run_control
+from propel_admin.imports import mapping_edit, pii, rerun_selectors, reruns, run_control
 from propel_admin.imports.models import (
     ContactRow,
     ImportRun,
@@ -296,19 +296,33 @@ def test_a_hidden_cell_is_kept_unless_replaced_and_never_shown(
                              "cell-3": "1", "cell-4": ""}, HTTP_HX_REQUEST="true")  # fmt: skip
     assert "123-45-6789" not in kept.content.decode()
     row = ContactRow.objects.get(run=run, row_number=2)
-    assert row.fixed_cells == ["6500", "Ann", "ann@example.com", "1", "123-45-6789"]
+    assert row.fixed_cells[:4] == ["6500", "Ann", "ann@example.com", "1"]
+    assert pii.is_sealed(row.fixed_cells[4])  # kept, and sealed at rest
+    assert pii.open_cells(row.fixed_cells)[4] == "123-45-6789"
 
     client.post(url, {"cell-0": "6500", "cell-3": "1", "cell-4": "999-99-9999"})
     row.refresh_from_db()
-    assert row.fixed_cells[4] == "999-99-9999"
+    assert pii.open_value(row.fixed_cells[4]) == "999-99-9999"
+    assert "999-99-9999" not in str(row.fixed_cells)
 
+    # Even someone allowed to see it gets the hidden field: showing is an explicit action.
     privileged = django_user_model.objects.create_user(username="pia", password="pii-pass-123")
     privileged.user_permissions.add(  # an operator who may see PII: the fix form shows it
         *Permission.objects.filter(codename__in=["view_pii", "view_runs", "operate_runs"])
     )
     client.force_login(privileged)
     view = client.get(reverse("runs:run-row", args=[run.pk, 2])).content.decode()
-    assert 'name="cell-4" value="999-99-9999"' in view
+    assert "999-99-9999" not in view
+    assert 'name="cell-4" value=""' in view
+    shown = client.post(reverse("runs:row-reveal", args=[run.pk, 2])).content.decode()
+    assert "123-45-6789" in shown  # the file's value; the correction is sent by the re-run
+
+    child = reruns.run_rerun_create(run_id=run.pk, user=operator, scope=reruns.RerunScope())
+    run_worker()
+    child_row = ContactRow.objects.get(run=child, row_number=2)
+    assert pii.is_sealed(child_row.payload["ssn"])
+    assert pii.is_sealed(child_row.cells[4])
+    assert sandbox.get_contact(6500)["ssn"] == "999-99-9999"
 
 
 def test_a_template_remaps_the_rows_and_rows_it_makes_invalid_are_not_sent(

@@ -26,7 +26,7 @@ def test_every_field_is_accepted_by_the_endpoint() -> None:
 
 def test_only_id_is_required_and_ssn_is_personal_data() -> None:
     assert [field.key for field in TARGET_FIELDS if field.required] == ["id"]
-    assert [field.key for field in TARGET_FIELDS if field.pii] == ["ssn"]
+    assert [field.key for field in TARGET_FIELDS if field.pii] == ["dateOfBirth", "ssn"]
     assert field_by_key("debtorId").deprecated  # type: ignore[union-attr]
 
 
