@@ -336,11 +336,16 @@ def test_only_those_with_view_pii_see_social_security_numbers(  # type: ignore[n
         assert "•••" in page
     assert _csv_rows(client.get(export))[2][2] == "•••"  # the operator's export: row 3's BSN
 
-    client.force_login(admin_user)
+    reveal = reverse("runs:row-reveal", args=[world["run_id"], 3])
+    assert client.post(reveal).status_code == 403  # the operator may not show them
+
+    client.force_login(admin_user)  # may see them, but only when asking, and it is recorded
     page = client.get(row_page).content.decode()
-    assert "123456782" in page
-    assert "•••" not in page
-    assert _csv_rows(client.get(export))[2][2] == "123456782"
+    assert "123456782" not in page
+    shown = client.post(reveal).content.decode()
+    assert "123456782" in shown
+    assert _csv_rows(client.get(export))[2][2] == "•••"
+    assert _csv_rows(client.get(export, {"pii": "show"}))[2][2] == "123456782"
 
 
 def _page(client: Client, who: Any, url: str) -> str:
