@@ -9,9 +9,8 @@ from django import forms
 
 from propel_admin.audit.actions import LABELS
 from propel_admin.audit.services import OBJECT_TYPES
+from propel_admin.core.forms import DateRangeFilterForm
 
-DATE_INVALID = "Give a date as YYYY-MM-DD, e.g. 2026-03-31."
-DATES_REVERSED = "The “from” date is after the “to” date."
 ACTION_UNKNOWN = "That is not an action; pick one from the list."
 OBJECT_MALFORMED = (
     "Name an object as a kind and a number, e.g. “run 12”, “upload 3” or “template 4”."
@@ -21,7 +20,14 @@ _KINDS = sorted(set(OBJECT_TYPES.values()))
 _OBJECT = re.compile(rf"^\s*({'|'.join(_KINDS)})\s*#?\s*(\d{{1,18}})?\s*$", re.IGNORECASE)
 
 
-class AuditFilterForm(forms.Form):
+class AuditFilterForm(DateRangeFilterForm):
+    field_order = [
+        "person",
+        "action",
+        "object",
+        "date_from",
+        "date_to",
+    ]  # the From/To dates come from the base form
     person = forms.CharField(
         label="Person",
         required=False,
@@ -40,20 +46,6 @@ class AuditFilterForm(forms.Form):
         max_length=40,
         widget=forms.TextInput(attrs={"type": "search", "placeholder": "e.g. run 12"}),
     )
-    date_from = forms.DateField(
-        label="From",
-        required=False,
-        input_formats=["%Y-%m-%d"],
-        widget=forms.DateInput(attrs={"type": "date"}),
-        error_messages={"invalid": DATE_INVALID},
-    )
-    date_to = forms.DateField(
-        label="To",
-        required=False,
-        input_formats=["%Y-%m-%d"],
-        widget=forms.DateInput(attrs={"type": "date"}),
-        error_messages={"invalid": DATE_INVALID},
-    )
 
     def clean_object(self) -> tuple[str, int | None] | None:
         text = self.cleaned_data.get("object") or ""
@@ -64,14 +56,6 @@ class AuditFilterForm(forms.Form):
             raise forms.ValidationError(OBJECT_MALFORMED)
         number = match.group(2)
         return match.group(1).lower(), int(number) if number else None
-
-    def clean(self) -> dict[str, Any]:
-        data = super().clean() or {}
-        start, end = data.get("date_from"), data.get("date_to")
-        if start and end and start > end:
-            self.add_error("date_to", DATES_REVERSED)
-            data.pop("date_from", None)
-        return data
 
     def filters(self) -> dict[str, Any]:
         """The filters that are valid; the others are reported by the page and left out."""

@@ -9,18 +9,25 @@ from typing import Any
 from django import forms
 from django.contrib.auth import get_user_model
 
+from propel_admin.core.forms import DateRangeFilterForm
 from propel_admin.imports.history_selectors import SORTS
 from propel_admin.imports.models import RunStatus
 
-DATE_INVALID = "Give a date as YYYY-MM-DD, e.g. 2026-03-31."
-DATES_REVERSED = "The “from” date is after the “to” date."
 PERSON_UNKNOWN = "No one with that user name has started a run."
 STATUS_UNKNOWN = "That is not a run status; pick one from the list."
 SORT_UNKNOWN = "That is not a way to sort; pick one from the list."
 FILTERS_IGNORED = "Some filters could not be used and were left out"
 
 
-class RunHistoryForm(forms.Form):
+class RunHistoryForm(DateRangeFilterForm):
+    field_order = [
+        "status",
+        "person",
+        "date_from",
+        "date_to",
+        "file_name",
+        "sort",
+    ]  # the From/To dates come from the base form
     status = forms.ChoiceField(
         label="Status",
         required=False,
@@ -35,20 +42,6 @@ class RunHistoryForm(forms.Form):
         empty_label="Anyone",
         error_messages={"invalid_choice": PERSON_UNKNOWN},
     )
-    date_from = forms.DateField(
-        label="From",
-        required=False,
-        input_formats=["%Y-%m-%d"],
-        widget=forms.DateInput(attrs={"type": "date"}),
-        error_messages={"invalid": DATE_INVALID},
-    )
-    date_to = forms.DateField(
-        label="To",
-        required=False,
-        input_formats=["%Y-%m-%d"],
-        widget=forms.DateInput(attrs={"type": "date"}),
-        error_messages={"invalid": DATE_INVALID},
-    )
     file_name = forms.CharField(
         label="File name contains",
         required=False,
@@ -61,14 +54,6 @@ class RunHistoryForm(forms.Form):
         choices=[(key, label) for key, (label, _) in SORTS.items()],
         error_messages={"invalid_choice": SORT_UNKNOWN},
     )
-
-    def clean(self) -> dict[str, Any]:
-        data = super().clean() or {}
-        start, end = data.get("date_from"), data.get("date_to")
-        if start and end and start > end:
-            self.add_error("date_to", DATES_REVERSED)
-            data.pop("date_from", None)  # which one is wrong is anyone's guess: use neither
-        return data
 
     def filters(self) -> dict[str, Any]:
         """The filters that are valid (a wrong one is reported and left out, never a 500)."""
