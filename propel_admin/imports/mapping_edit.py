@@ -87,7 +87,7 @@ def upload_mapping_suggest(*, upload: Upload, template: MappingTemplate | None =
         spec = roundtrip.spec_from_run(source, upload.headers)
         suggestions = roundtrip.suggestions_from_spec(spec, upload.headers, run=source)
     elif (template := template or template_matching(upload.headers)) is not None:
-        spec, suggestions = template_spec(upload=upload, template=template)
+        spec, suggestions = template_spec(upload=upload, template=template, samples=samples)
     else:
         suggestions = roundtrip.export_columns_ignored(
             suggest_mapping(upload.headers, samples), upload.headers
@@ -103,10 +103,12 @@ def upload_mapping_suggest(*, upload: Upload, template: MappingTemplate | None =
 
 
 def template_spec(
-    *, upload: Upload, template: MappingTemplate
+    *, upload: Upload, template: MappingTemplate, samples: list[list[str]] | None = None
 ) -> tuple[MappingSpec, list[Suggestion]]:
-    """The template applied to the upload's columns, without changing the upload."""
-    samples = column_samples(upload)
+    """The template applied to the upload's columns, without changing the upload.
+    `samples`: the upload's column samples when the caller has them already."""
+    if samples is None:
+        samples = column_samples(upload)
     remembered = {r["header"]: r["target"] for r in template.mapping.get("columns", [])}
     suggestions = roundtrip.export_columns_ignored(
         suggest_mapping(upload.headers, samples, remembered=remembered), upload.headers
