@@ -10,10 +10,9 @@ import pytest
 from django.test import Client
 from playwright.sync_api import Page, expect
 
-from propel_admin.imports import run_control
 from propel_admin.imports.models import ImportRun
 from tests.browser.conftest import log_in, screenshot
-from tests.imports.conftest import checked_run
+from tests.imports.conftest import sent_run
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -28,10 +27,7 @@ ROWS = [
 def _sent_run(operator, run_worker) -> ImportRun:  # type: ignore[no-untyped-def]
     client = Client()
     client.force_login(operator)
-    run = checked_run(client, run_worker, ROWS, HEADER)
-    run_control.run_start(run_id=run.pk, user=operator)
-    run_worker()
-    run.refresh_from_db()
+    run = sent_run(client, run_worker, operator, ROWS, HEADER)
     return run
 
 

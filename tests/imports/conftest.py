@@ -7,6 +7,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
 
+from propel_admin.imports import run_control
 from propel_admin.imports.models import ImportRun, RunStatus, Upload
 
 
@@ -34,4 +35,13 @@ def checked_run(client: Client, run_worker, rows: list[str], header: str) -> Imp
     run = ImportRun.objects.order_by("-id").first()
     assert run is not None
     assert run.status == RunStatus.VALIDATED
+    return run
+
+
+def sent_run(client: Client, run_worker, operator, rows: list[str], header: str) -> ImportRun:  # type: ignore[no-untyped-def]
+    """checked_run, then sent to the sandbox by `operator` and finished by `run_worker`."""
+    run = checked_run(client, run_worker, rows, header)
+    run_control.run_start(run_id=run.pk, user=operator)
+    run_worker()
+    run.refresh_from_db()
     return run

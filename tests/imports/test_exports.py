@@ -16,7 +16,7 @@ from propel_admin.audit.models import AuditEvent
 from propel_admin.imports import mapping_edit, result_exports, run_control
 from propel_admin.imports.models import ContactRow, ImportRun, RowStatus, RunStatus, Upload
 from propel_admin.imports.roundtrip import EXPORT_COLUMNS, HIDDEN_NOT_FOUND
-from tests.imports.conftest import checked_run
+from tests.imports.conftest import checked_run, sent_run
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.services]
 
@@ -32,10 +32,7 @@ ROWS = [
 
 def _sent_run(client: Client, run_worker, operator) -> ImportRun:  # type: ignore[no-untyped-def]
     client.force_login(operator)
-    run = checked_run(client, run_worker, ROWS, HEADER)
-    run_control.run_start(run_id=run.pk, user=operator)
-    run_worker()
-    run.refresh_from_db()
+    run = sent_run(client, run_worker, operator, ROWS, HEADER)
     assert (run.rows_created, run.rows_failed, run.rows_invalid) == (2, 2, 1)
     return run
 

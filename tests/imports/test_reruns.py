@@ -19,7 +19,7 @@ from propel_admin.imports.models import (
     RunEvent,
     RunStatus,
 )
-from tests.imports.conftest import checked_run
+from tests.imports.conftest import checked_run, sent_run
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.services]
 
@@ -30,10 +30,7 @@ UNKNOWN_PARENT = "Parent resource [Company] with id [{id}] not found"
 def _sent_run(client: Client, operator, run_worker, rows: list[str], header: str = HEADER):  # type: ignore[no-untyped-def]
     """A run sent to the sandbox and finished: its unknown parent companies fail rows."""
     client.force_login(operator)
-    run = checked_run(client, run_worker, rows, header)
-    run_control.run_start(run_id=run.pk, user=operator)
-    run_worker()
-    run.refresh_from_db()
+    run = sent_run(client, run_worker, operator, rows, header)
     return run
 
 

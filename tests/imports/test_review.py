@@ -7,9 +7,9 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from propel_admin.imports import history_forms, run_control
+from propel_admin.imports import history_forms
 from propel_admin.imports.models import ContactRow, ImportRun, RowStatus
-from tests.imports.conftest import checked_run
+from tests.imports.conftest import sent_run
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.services]
 
@@ -25,10 +25,7 @@ PARENT_KEY = "Parent resource [Company] with id [<n>] not found"
 
 
 def _sent_run(client: Client, operator, run_worker, rows: list[str] = ROWS) -> ImportRun:  # type: ignore[no-untyped-def]
-    run = checked_run(client, run_worker, rows, HEADER)
-    run_control.run_start(run_id=run.pk, user=operator)
-    run_worker()
-    run.refresh_from_db()
+    run = sent_run(client, run_worker, operator, rows, HEADER)
     return run
 
 
