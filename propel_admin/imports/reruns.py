@@ -35,6 +35,7 @@ from propel_admin.imports.models import (
     RunStatus,
 )
 from propel_admin.imports.selectors import PII_FIELDS
+from propel_admin.imports.staging import rows_delete
 from propel_admin.imports.validation import ErrorGroups, _error_dict
 from propel_admin.mapping import (
     DuplicateTracker,
@@ -201,7 +202,7 @@ def rerun_stage(*, run_id: int) -> None:
     if child.is_finished or child.parent is None:
         return
     with transaction.atomic():
-        ContactRow.objects.filter(run=child).delete()
+        rows_delete(run_id=child.pk)
         ImportRun.objects.filter(pk=child.pk).update(
             status=RunStatus.VALIDATING, started_at=timezone.now(),
             rows_read=0, rows_valid=0, rows_invalid=0,
@@ -212,7 +213,7 @@ def rerun_stage(*, run_id: int) -> None:
         groups = _stage_retries(child, MappingSpec.from_dict(child.mapping), candidates)
     except IntegrityError:  # another re-run took some of the rows after this one was made
         with transaction.atomic():
-            ContactRow.objects.filter(run=child).delete()
+            rows_delete(run_id=child.pk)
             ImportRun.objects.filter(pk=child.pk).update(
                 status=RunStatus.REJECTED, error=ROWS_TAKEN, finished_at=timezone.now(),
                 rows_read=0, rows_valid=0, rows_invalid=0,

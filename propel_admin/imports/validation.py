@@ -19,9 +19,9 @@ from propel_admin.audit.actions import RUN_CHECK
 from propel_admin.audit.services import audit_record
 from propel_admin.core.queue import enqueue_on_commit
 from propel_admin.imports import pii
-from propel_admin.imports.models import ContactRow, ImportRun, RowStatus, RunStatus, Upload
+from propel_admin.imports.models import ImportRun, RowStatus, RunStatus, Upload
 from propel_admin.imports.roundtrip import HiddenValues, without_export_columns
-from propel_admin.imports.staging import STATUS_INDEX, RowWriter, StagedRow
+from propel_admin.imports.staging import STATUS_INDEX, RowWriter, StagedRow, rows_delete
 from propel_admin.mapping import (
     DuplicateTracker,
     FieldError,
@@ -123,7 +123,7 @@ def run_validate(*, run_id: int) -> None:
 
 def _start(run: ImportRun) -> None:
     with transaction.atomic():
-        ContactRow.objects.filter(run=run).delete()  # a retried job starts over
+        rows_delete(run_id=run.pk)  # a retried job starts over
         ImportRun.objects.filter(pk=run.pk).update(
             status=RunStatus.VALIDATING,
             started_at=timezone.now(),
@@ -136,7 +136,7 @@ def _start(run: ImportRun) -> None:
 
 def _reject(run: ImportRun, message: str) -> None:
     with transaction.atomic():
-        ContactRow.objects.filter(run=run).delete()  # nothing half-stored
+        rows_delete(run_id=run.pk)  # nothing half-stored
         ImportRun.objects.filter(pk=run.pk).update(
             status=RunStatus.REJECTED,
             error=message,
