@@ -1,6 +1,6 @@
 """Sending: rows/s with 1, 2 and 4 RQ workers, and the share of the workers x batch / latency limit.
 
-Real worker processes (`manage.py rqworker default --burst`, SimpleWorker, as `make run`
+Real worker processes (`manage.py rqworker default --burst`, PropelWorker, as `make run`
 starts them) send a checked run of N pending rows in batches of 100, against a private
 embedded redis-server, the sandbox (in this process) and a scratch database: a copy of a
 migrated SQLite file per case, and PostgreSQL database PG_DATABASE when it answers. A
@@ -343,7 +343,7 @@ class Bench:
         try:
             run_id = self.child(["setup", str(rows), str(workers)], url)["run_id"]
             log = self.work / f"workers-{len(self.cases)}.log"
-            self.workers(workers, url, "rq.worker.SimpleWorker", log)
+            self.workers(workers, url, "propel_admin.core.worker.PropelWorker", log)
             found = self.child(["result", str(run_id)], url)
         except ChildFailed as exc:
             print(f"   {label}  FAILED: {exc}", flush=True)

@@ -184,6 +184,8 @@ RQ_QUEUES = {
     "default": {"URL": REDIS_URL, "DEFAULT_TIMEOUT": 600},
 }
 RQ_SHOW_ADMIN_LINK = False
+# `manage.py rqworker` runs this class unless told otherwise (core/worker.py).
+RQ = {"WORKER_CLASS": "propel_admin.core.worker.PropelWorker"}
 
 # --- Propeller ------------------------------------------------------------------------
 PROPELLER_SANDBOX_PORT = env_int("PROPELLER_SANDBOX_PORT", 8765, minimum=1, maximum=65535)

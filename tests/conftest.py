@@ -92,11 +92,12 @@ def superuser(django_user_model):  # type: ignore[no-untyped-def]
 def run_worker(redis_conn: redis.Redis):  # type: ignore[no-untyped-def]
     """Run a real RQ worker in burst mode (in this process) until the queue is empty."""
     import django_rq
-    from rq import SimpleWorker
+
+    from propel_admin.core.worker import PropelWorker
 
     def run() -> None:
         queue = django_rq.get_queue("default")
-        worker = SimpleWorker([queue], connection=queue.connection)
+        worker = PropelWorker([queue], connection=queue.connection)
         worker.work(burst=True)
         failed = queue.failed_job_registry
         assert failed.count == 0, f"{failed.count} job(s) failed: {failed.get_job_ids()}"

@@ -47,8 +47,8 @@ def worker_process(
     env: dict[str, str], *, burst: bool = False
 ) -> Iterator[subprocess.Popen[bytes]]:
     """`manage.py rqworker` as the product runs it; stopped (or killed) on exit."""
-    args = [sys.executable, "manage.py", "rqworker", "default"]
-    args += ["--worker-class", "rq.worker.SimpleWorker", *(["--burst"] if burst else [])]
+    # The worker class is the settings' (RQ["WORKER_CLASS"]): PropelWorker.
+    args = [sys.executable, "manage.py", "rqworker", "default", *(["--burst"] if burst else [])]
     process = subprocess.Popen(args, cwd=ROOT, env=env, stdout=subprocess.DEVNULL)
     try:
         yield process

@@ -102,11 +102,12 @@ class Stack:
         return first.removeprefix(SANDBOX_READY_PREFIX).split()[0]
 
     def start_workers(self, count: int) -> None:
-        # SimpleWorker runs jobs in its own process: no fork per job, and one keep-alive
-        # connection to Propeller per worker (a crash mid-job is the reconciler's to mend).
+        # PropelWorker (core/worker.py) runs jobs in its own process: no fork per job, and one
+        # keep-alive connection to Propeller per worker (a crash mid-job is the reconciler's
+        # to mend).
         for number in range(1, count + 1):
             args = [self.python, str(self.manage), "rqworker", "default", "--with-scheduler",
-                    "--worker-class", "rq.worker.SimpleWorker"]  # fmt: skip
+                    "--worker-class", "propel_admin.core.worker.PropelWorker"]  # fmt: skip
             self.spawn(f"worker {number}", args, restartable=True)
 
     def start_reconciler(self) -> None:

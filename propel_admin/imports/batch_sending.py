@@ -21,7 +21,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from propel_admin.core.propeller_client import get_propeller_client
-from propel_admin.imports import jobs, pii, run_control
+from propel_admin.imports import jobs, pii, recorder, run_control
 from propel_admin.imports.failures import failure_key
 from propel_admin.imports.models import (
     Batch,
@@ -104,29 +104,33 @@ class Outcome:
 
 
 def batch_send(*, batch_id: int) -> None:
-    """The RQ job for one batch."""
+    """The RQ job for one batch. Its outcome is written by recorder.record(): on the
+    worker's background thread, while the worker goes on with its next batch."""
     close_old_connections()
     claim = _claim(batch_id)
     if claim is None:
         return
     batch = Batch.objects.select_related("run").get(pk=batch_id)
     try:
-        _send_in_slot(batch, claim)
+        sent = _send_in_slot(batch, claim)
     except BaseException:
         # Redis away, a bug: give the batch back now instead of when its lease runs out.
         _release(batch, claim, delay=0)
         raise
-    run_control.run_finish_if_done(run_id=batch.run_id)
+    if sent is None:  # given back (deferred, no slot) or paused: nothing to record
+        run_control.run_finish_if_done(run_id=batch.run_id)
+    else:
+        recorder.record(_record_and_finish, batch, claim, *sent)
 
 
-def _send_in_slot(batch: Batch, claim: str) -> None:
+def _send_in_slot(batch: Batch, claim: str) -> tuple[Outcome, float] | None:
     throttle = _throttle()
     slot = _take_slot(throttle)
     if slot is None:
         _release(batch, claim, delay=1.0)
-        return
+        return None
     try:
-        _send(batch, claim, throttle)
+        return _send(batch, claim, throttle)
     finally:
         throttle.release_slot(slot)
 
@@ -171,7 +175,8 @@ def _wait_for_rate(throttle: Throttle) -> None:
         time.sleep(min(wait, 1.0))
 
 
-def _send(batch: Batch, claim: str, throttle: Throttle) -> None:
+def _send(batch: Batch, claim: str, throttle: Throttle) -> tuple[Outcome, float] | None:
+    """The batch's outcome and seconds taken, or None when it was given back unsent."""
     # Only what sending reads or writes: a deferred field read later costs a query.
     fields = ("pk", "row_number", "payload", "status", "action", "propeller_id", "message")
     rows = list(
@@ -185,17 +190,17 @@ def _send(batch: Batch, claim: str, throttle: Throttle) -> None:
         _send_rows(rows, outcome, throttle)
     except RateLimitedError as exc:
         _defer(batch, claim, exc, delay=exc.retry_after or 1.0, rate_limited=True)
-        return
+        return None
     except (AuthenticationError, ForbiddenError) as exc:
         _release(batch, claim, delay=0)
         run_control.run_pause(
             run_id=batch.run_id, user=None, reason=CREDENTIALS_PAUSE.format(problem=exc.kind)
         )
-        return
+        return None
     except PropellerError as exc:  # retryable ones the client gave up on
         _defer(batch, claim, exc, delay=_backoff(batch.attempts))
-        return
-    _record(batch, claim, outcome, time.monotonic() - started)
+        return None
+    return outcome, time.monotonic() - started
 
 
 def _send_rows(rows: list[ContactRow], outcome: Outcome, throttle: Throttle) -> None:
@@ -245,6 +250,15 @@ def _apply(rows: list[ContactRow], result: BulkResult, outcome: Outcome) -> None
             outcome.changed.append(row)
         else:
             outcome.fail(row, answer.error or "Propeller did not say why")
+
+
+def _record_and_finish(batch: Batch, claim: str, outcome: Outcome, seconds: float) -> None:
+    try:
+        _record(batch, claim, outcome, seconds)
+    except BaseException:
+        _release(batch, claim, delay=0)  # sent again later: the endpoint upserts by id
+        raise
+    run_control.run_finish_if_done(run_id=batch.run_id)
 
 
 def _record(batch: Batch, claim: str, outcome: Outcome, seconds: float) -> None:

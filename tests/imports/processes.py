@@ -87,7 +87,7 @@ class Processes:
     def worker(
         self, name: str = "worker", *, burst: bool = False, env: Mapping[str, str] | None = None
     ) -> Child:
-        args = ["rqworker", "default", "--worker-class", "rq.worker.SimpleWorker", "-v", "0"]
+        args = ["rqworker", "default", "-v", "0"]  # PropelWorker, as the settings say
         return self.start(name, *args, *(["--burst"] if burst else []), env=env)
 
     def reconciler(self, interval: float = 0.3) -> Child:

@@ -108,8 +108,7 @@ def _mapping_post(upload: Upload) -> dict[str, str]:
 
 def _send_with_a_worker_process(sandbox) -> str:  # type: ignore[no-untyped-def]
     """`manage.py rqworker --burst` at DEBUG, as deployed; its whole output."""
-    args = [sys.executable, "manage.py", "rqworker", "default", "--burst",
-            "--worker-class", "rq.worker.SimpleWorker"]  # fmt: skip
+    args = [sys.executable, "manage.py", "rqworker", "default", "--burst"]
     env = worker_env(sandbox, LOG_LEVEL="DEBUG")
     done = subprocess.run(args, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr[-2000:]

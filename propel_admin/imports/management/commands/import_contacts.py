@@ -202,11 +202,12 @@ def _wait(run: ImportRun) -> ImportRun:
 def _work_queue_once() -> None:
     """A real RQ worker in burst mode, in this process, plus a reconciler pass."""
     import django_rq
-    from rq import SimpleWorker
+
+    from propel_admin.core.worker import PropelWorker
 
     reconcile()
     queue = django_rq.get_queue("default")
-    SimpleWorker([queue], connection=queue.connection).work(burst=True, logging_level="WARNING")
+    PropelWorker([queue], connection=queue.connection).work(burst=True, logging_level="WARNING")
 
 
 def _summary(upload: Upload, spec: MappingSpec, run: ImportRun) -> dict[str, Any]:
