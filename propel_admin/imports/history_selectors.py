@@ -133,8 +133,8 @@ def failure_groups(*, run: ImportRun, limit: int = 10) -> dict[str, Any]:
     """The run's failed rows grouped by failure_key, biggest first, with examples.
 
     Grouped on the key, not the message: messages carry ids, so a million-row run can have
-    thousands of them. The partial index (run, failure_key, status, row_number) of failed
-    rows answers the counts from the index alone, so the example text comes from the five
+    thousands of them. The partial index of failed rows (row_run_failure) answers the
+    counts from the index alone, so the example text comes from the five
     example rows, not from every row of the group.
     """
     failed = ContactRow.objects.filter(run=run, status=RowStatus.FAILED)

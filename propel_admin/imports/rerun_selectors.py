@@ -3,7 +3,8 @@
 Nothing here counts a run's rows on page load: what was fixed later is the sum of the
 descendant runs' own counters (every row of a re-run retries one failed row, so each
 row created or updated in a descendant fixes one failure), and the rest reads only
-failed rows through the partial indexes.
+failed rows through the partial indexes: row_run_failure holds their ids, so the count of
+rows still to re-run (an anti-join on id) never reads the table itself.
 """
 
 from __future__ import annotations
