@@ -8,17 +8,20 @@ endpoint upserts by id.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import timedelta
 
 import django_rq
 from django.conf import settings
 from django.db import close_old_connections, connection, transaction
-from django.db.models import F, Q
+from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
+from redis.exceptions import RedisError
 
 from propel_admin.core.propeller_client import get_propeller_client
 from propel_admin.imports import jobs, pii, recorder, run_control
@@ -49,6 +52,9 @@ logger = logging.getLogger(__name__)
 UNEXPECTED = "Unexpected response from Propeller: the outcome of this row is unknown"
 EXCERPT_BYTES = 2000
 SLOT_WAIT_SECONDS = 5.0
+CHAIN_BATCHES = 50  # batches one job may send before leaving the rest to their own jobs
+CHAIN_SECONDS = 60.0  # well inside the queue's job timeout
+NEXT_CANDIDATES = 4  # free batches tried when chaining (other chains take some first)
 CREDENTIALS_PAUSE = (
     "Propeller refused the credentials ({problem}). Fix PROPELLER_CLIENT_ID / "
     "PROPELLER_CLIENT_SECRET or the key's scopes, then resume."
@@ -104,35 +110,130 @@ class Outcome:
 
 
 def batch_send(*, batch_id: int) -> None:
-    """The RQ job for one batch. Its outcome is written by recorder.record(): on the
-    worker's background thread, while the worker goes on with its next batch."""
+    """The RQ job for one batch, then for the run's next pending batches (a chain).
+
+    While a batch's HTTP call is in flight (on the worker's HTTP thread), the next pending
+    batch of the run is claimed, and the previous outcome is written by recorder.record()
+    on the recorder's thread: a worker's requests follow each other with almost no
+    database time in between. The chain ends when the run has no free batch left, is no
+    longer sending, something went wrong, or after CHAIN_BATCHES / CHAIN_SECONDS. A batch
+    sent by a chain finds its own job with nothing to do (the claim decides).
+    """
     close_old_connections()
     claim = _claim(batch_id)
     if claim is None:
         return
-    batch = Batch.objects.select_related("run").get(pk=batch_id)
-    try:
-        sent = _send_in_slot(batch, claim)
-    except BaseException:
-        # Redis away, a bug: give the batch back now instead of when its lease runs out.
-        _release(batch, claim, delay=0)
-        raise
-    if sent is None:  # given back (deferred, no slot) or paused: nothing to record
-        run_control.run_finish_if_done(run_id=batch.run_id)
-    else:
-        recorder.record(_record_and_finish, batch, claim, *sent)
-
-
-def _send_in_slot(batch: Batch, claim: str) -> tuple[Outcome, float] | None:
+    batch: Batch | None = Batch.objects.select_related("run").get(pk=batch_id)
+    deadline = time.monotonic() + CHAIN_SECONDS
+    left = CHAIN_BATCHES
     throttle = _throttle()
+    rows: list[ContactRow] | None = None  # those of a batch claimed ahead, loaded then
+    while batch is not None and claim is not None:
+        left -= 1
+        chain = left > 0 and time.monotonic() < deadline
+        try:
+            sent, upcoming = _send_in_slot(batch, claim, throttle, rows, chain=chain)
+        except BaseException:
+            # Redis away, a bug: give the batch back now instead of when its lease runs out.
+            _release(batch, claim, delay=0)
+            raise
+        if sent is None:  # given back (deferred, no slot) or paused: nothing to record
+            run_control.run_finish_if_done(run_id=batch.run_id)
+        else:
+            recorder.record(_record_and_finish, batch, claim, *sent)
+        batch, claim, rows = upcoming if upcoming is not None else (None, None, None)
+        if batch is not None and claim is not None and not _still_sending(batch, claim):
+            batch = None
+
+
+Ahead = tuple[Batch, str, list[ContactRow]]  # a batch claimed ahead, its claim, its rows
+
+
+def _send_in_slot(
+    batch: Batch,
+    claim: str,
+    throttle: Throttle,
+    rows: list[ContactRow] | None,
+    *,
+    chain: bool,
+) -> tuple[tuple[Outcome, float] | None, Ahead | None]:
+    """(outcome and seconds, or None when the batch was given back unsent; the next batch
+    claimed meanwhile, or None)."""
     slot = _take_slot(throttle)
     if slot is None:
         _release(batch, claim, delay=1.0)
-        return None
+        return None, None
     try:
-        return _send(batch, claim, throttle)
+        return _send(batch, claim, throttle, rows, chain=chain)
     finally:
-        throttle.release_slot(slot)
+        # Redis away: the outcome (and a batch claimed ahead) must not be dropped for a
+        # slot, which frees itself when its lease runs out.
+        with contextlib.suppress(RedisError):
+            throttle.release_slot(slot)
+
+
+def _http_thread() -> ThreadPoolExecutor:
+    """The worker's one thread for Propeller calls (one request in flight per worker)."""
+    global _http
+    if _http is None:
+        _http = ThreadPoolExecutor(max_workers=1, thread_name_prefix="propel-http")
+    return _http
+
+
+_http: ThreadPoolExecutor | None = None
+
+
+def _claim_next(run_id: int) -> Ahead | None:
+    """Claim the run's first free pending batch, if there is one, and load its rows."""
+    now = timezone.now()
+    free = (
+        Batch.objects.filter(run_id=run_id, status=BatchStatus.PENDING)
+        .filter(Q(not_before__isnull=True) | Q(not_before__lte=now))
+        .order_by("number")
+        .values_list("pk", flat=True)[:NEXT_CANDIDATES]
+    )
+    for batch_id in free:  # another worker's chain may take one first
+        claim = _claim(batch_id)
+        if claim is not None:
+            batch = Batch.objects.select_related("run").get(pk=batch_id)
+            return batch, claim, _rows(batch)
+    return None
+
+
+def _still_sending(batch: Batch, claim: str) -> bool:
+    """Before sending a batch claimed during the previous call: is its run still sending?
+    If not (paused or cancelled meanwhile), the batch is given back, unsent."""
+    status = ImportRun.objects.filter(pk=batch.run_id).values_list("status", flat=True).first()
+    if status == RunStatus.SENDING:
+        return True
+    _give_back(batch, claim, cancelled=status == RunStatus.CANCELLED)
+    return False
+
+
+def _give_back(batch: Batch, claim: str, *, cancelled: bool = False) -> None:
+    """A batch claimed ahead and never sent: its claim undone, attempts included. Cancelled
+    with its run, or pending again with a job of its own (its first job may have run
+    already and found it claimed)."""
+    status = RowStatus.CANCELLED if cancelled else RowStatus.PENDING
+    with transaction.atomic():
+        owned = Batch.objects.filter(pk=batch.pk, claim=claim, status=BatchStatus.SENDING).update(
+            status=BatchStatus.CANCELLED if cancelled else BatchStatus.PENDING,
+            claim="",
+            lease_until=None,
+            attempts=F("attempts") - 1,
+        )
+        if not owned:
+            return
+        count = ContactRow.objects.filter(batch=batch, status=RowStatus.SENDING).update(
+            status=status, attempts=F("attempts") - 1
+        )
+        if cancelled:
+            ImportRun.objects.filter(pk=batch.run_id).update(
+                rows_cancelled=F("rows_cancelled") + count
+            )
+            return
+    with contextlib.suppress(RedisError):  # else the reconciler queues it again
+        jobs.enqueue_batches([batch.pk])
 
 
 def _claim(batch_id: int) -> str | None:
@@ -140,11 +241,16 @@ def _claim(batch_id: int) -> str | None:
     now = timezone.now()
     token = uuid.uuid4().hex
     with transaction.atomic():
+        # The run's status through Exists, not a join: Django turns an UPDATE with a join
+        # into `WHERE id IN (SELECT ...)`, and PostgreSQL does not re-check such a
+        # subquery after waiting for a concurrent claim of the same batch, so both would
+        # win. Conditions on the batch's own columns are re-checked: one claim wins.
+        sending = ImportRun.objects.filter(pk=OuterRef("run_id"), status=RunStatus.SENDING)
         taken = Batch.objects.filter(
             Q(status=BatchStatus.PENDING) | Q(status=BatchStatus.SENDING, lease_until__lt=now),
             Q(not_before__isnull=True) | Q(not_before__lte=now),
+            Exists(sending),
             pk=batch_id,
-            run__status=RunStatus.SENDING,
         ).update(
             status=BatchStatus.SENDING,
             claim=token,
@@ -175,32 +281,56 @@ def _wait_for_rate(throttle: Throttle) -> None:
         time.sleep(min(wait, 1.0))
 
 
-def _send(batch: Batch, claim: str, throttle: Throttle) -> tuple[Outcome, float] | None:
-    """The batch's outcome and seconds taken, or None when it was given back unsent."""
-    # Only what sending reads or writes: a deferred field read later costs a query.
+def _rows(batch: Batch) -> list[ContactRow]:
+    """The claimed batch's rows, with only what sending reads or writes (a deferred field
+    read later would cost a query)."""
     fields = ("pk", "row_number", "payload", "status", "action", "propeller_id", "message")
-    rows = list(
+    return list(
         ContactRow.objects.filter(batch=batch, status=RowStatus.SENDING)
         .only(*fields, "response_excerpt", "failure_key")
         .order_by("row_number")
     )
+
+
+def _send(
+    batch: Batch,
+    claim: str,
+    throttle: Throttle,
+    rows: list[ContactRow] | None,
+    *,
+    chain: bool,
+) -> tuple[tuple[Outcome, float] | None, Ahead | None]:
+    """Send the batch on the HTTP thread; meanwhile claim the next one if `chain`."""
+    if rows is None:
+        rows = _rows(batch)
     outcome = Outcome(rows)
     started = time.monotonic()
+    call = _http_thread().submit(_send_rows, rows, outcome, throttle)
     try:
-        _send_rows(rows, outcome, throttle)
+        upcoming = _claim_next(batch.run_id) if chain else None
+    except BaseException:
+        wait([call])  # the call ends before its batch is given back
+        raise
+    try:
+        call.result()
     except RateLimitedError as exc:
         _defer(batch, claim, exc, delay=exc.retry_after or 1.0, rate_limited=True)
-        return None
     except (AuthenticationError, ForbiddenError) as exc:
         _release(batch, claim, delay=0)
         run_control.run_pause(
             run_id=batch.run_id, user=None, reason=CREDENTIALS_PAUSE.format(problem=exc.kind)
         )
-        return None
     except PropellerError as exc:  # retryable ones the client gave up on
         _defer(batch, claim, exc, delay=_backoff(batch.attempts))
-        return None
-    return outcome, time.monotonic() - started
+    except BaseException:
+        if upcoming is not None:
+            _give_back(*upcoming[:2])
+        raise
+    else:
+        return (outcome, time.monotonic() - started), upcoming
+    if upcoming is not None:  # the batch was given back: end the chain here
+        _give_back(*upcoming[:2])
+    return None, None
 
 
 def _send_rows(rows: list[ContactRow], outcome: Outcome, throttle: Throttle) -> None:

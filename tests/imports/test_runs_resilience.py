@@ -239,13 +239,9 @@ def test_every_row_lands_despite_429s_500s_timeouts_and_short_tokens(
 
 
 # --- (c) a worker killed mid-batch ------------------------------------------------------
-def _batch_held_by(child_pid: int) -> Batch | None:
-    """The batch the worker with this pid is sending right now, if any."""
-    for worker in Worker.all(connection=redis.Redis.from_url(django_settings.REDIS_URL)):
-        job_id = worker.get_current_job_id() if worker.pid == child_pid else None
-        if job_id and job_id.startswith("batch-"):
-            return Batch.objects.filter(pk=int(job_id.removeprefix("batch-"))).first()
-    return None
+def _sending(run: ImportRun) -> list[Batch]:
+    """The run's batches out on a claim, the first claimed first."""
+    return list(Batch.objects.filter(run=run, status=BatchStatus.SENDING).order_by("sent_at", "pk"))
 
 
 def test_a_worker_killed_mid_batch_loses_no_row(
@@ -262,35 +258,40 @@ def test_a_worker_killed_mid_batch_loses_no_row(
     def doomed_is_waiting_for_propeller() -> bool:
         if not Batch.objects.filter(run=run, status=BatchStatus.DONE).exists():
             return False  # past its token request
-        batch = _batch_held_by(doomed.process.pid)
-        if batch is None or batch.status != BatchStatus.SENDING:
-            return False
+        # The batch in flight, and the next one its chain claimed meanwhile (if any).
+        before = _sending(run)
         # The sandbox holds the request's body: it will apply it whatever happens next.
-        if sandbox.stats()["in_flight"] and _batch_held_by(doomed.process.pid) == batch:
-            held.append(batch)
+        if before and sandbox.stats()["in_flight"] and _sending(run) == before:
+            held.extend(before)
         return bool(held)
 
     wait_until(doomed_is_waiting_for_propeller, timeout=30, what="a batch in flight",
                describe=lambda: _describe(run.pk, processes))  # fmt: skip
     processes.kill(doomed)
     processes.worker("survivor")
-    batch = Batch.objects.get(pk=held[0].pk)
-    assert (batch.status, batch.claim) == (BatchStatus.SENDING, held[0].claim)
-    assert ContactRow.objects.filter(batch=batch, status=RowStatus.SENDING).count() == batch.rows
-    # The lease outlasts the slowest batch (over 30 s, see lease_seconds()); only the
-    # reconciler frees it. Skip that wait for this one batch.
-    assert batch.lease_until is not None
-    assert batch.lease_until > timezone.now() + timedelta(seconds=20)
-    Batch.objects.filter(pk=batch.pk).update(lease_until=timezone.now() - timedelta(seconds=1))
+    in_flight = held[0]
+    for claimed in held:
+        batch = Batch.objects.get(pk=claimed.pk)
+        assert (batch.status, batch.claim) == (BatchStatus.SENDING, claimed.claim)
+        assert (
+            ContactRow.objects.filter(batch=batch, status=RowStatus.SENDING).count() == batch.rows
+        )
+        # The lease outlasts the slowest batch (over 30 s, see lease_seconds()); only the
+        # reconciler frees it. Skip that wait for these batches.
+        assert batch.lease_until is not None
+        assert batch.lease_until > timezone.now() + timedelta(seconds=20)
+    expired = timezone.now() - timedelta(seconds=1)
+    Batch.objects.filter(pk__in=[b.pk for b in held]).update(lease_until=expired)
 
     processes.worker("replacement")
     processes.reconciler()
     run = _wait_for_status(run.pk, {RunStatus.FINISHED}, timeout=40, children=processes)
     _assert_each_row_settled_once(run, sandbox)
-    batch.refresh_from_db()
-    assert batch.attempts == 2
-    # The killed request still reached Propeller, so its rows were sent twice: updated.
-    assert set(ContactRow.objects.filter(batch=batch).values_list("status", flat=True)) == {
+    for claimed in held:
+        assert Batch.objects.get(pk=claimed.pk).attempts == 2
+    # The killed request still reached Propeller, so its rows were sent twice: updated. A
+    # batch claimed ahead was never sent: created.
+    assert set(ContactRow.objects.filter(batch=in_flight).values_list("status", flat=True)) == {
         RowStatus.UPDATED
     }
     assert (run.rows_created, run.rows_updated) == (110, 10)
