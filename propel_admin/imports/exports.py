@@ -28,14 +28,13 @@ def neutralise(value: Any) -> str:
 def invalid_rows(run: ImportRun, *, reveal_pii: bool = False) -> Iterator[list[str]]:
     """Header, then each invalid row: its original cells, its row number and its problems.
 
-    Social security numbers and dates of birth are hidden unless `reveal_pii`.
+    Social security numbers and dates of birth (columns mapped or named so) are hidden
+    unless `reveal_pii`.
     """
-    from propel_admin.imports.result_exports import pii_columns
-    from propel_admin.imports.selectors import MASKED
+    from propel_admin.imports.selectors import MASKED, run_pii_columns
 
     headers = run.upload.headers
-    hidden = set() if reveal_pii else pii_columns(run)
-    masked = [i for i, header in enumerate(headers) if header in hidden]
+    masked = [] if reveal_pii else sorted(run_pii_columns(run=run))  # mapped or named as PII
     yield [*map(neutralise, headers), ROW_COLUMN, ERROR_COLUMN]
     rows = (
         ContactRow.objects.filter(run=run, status=RowStatus.INVALID)

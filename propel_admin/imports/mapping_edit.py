@@ -15,8 +15,9 @@ from propel_admin.audit import actions
 from propel_admin.audit.services import audit_record
 from propel_admin.imports import roundtrip
 from propel_admin.imports.models import MappingTemplate, Upload
-from propel_admin.imports.selectors import MASKED, PII_FIELDS, masked_payload
+from propel_admin.imports.selectors import MASKED, masked_payload
 from propel_admin.mapping import (
+    PII_FIELDS,
     TARGET_FIELDS,
     DuplicateTracker,
     MappingSpec,
@@ -26,6 +27,8 @@ from propel_admin.mapping import (
     compile_mapping,
     detect_date_format,
     normalise_header,
+    pii_columns,
+    pii_payload_keys,
     refused_reason,
     spec_from_suggestions,
     suggest_mapping,
@@ -56,8 +59,8 @@ def column_samples(upload: Upload) -> list[list[str]]:
 
 
 def pii_column_indexes(upload: Upload, spec: MappingSpec) -> set[int]:
-    """Columns whose values pages hide: mapped to a PII field, or suggested as one."""
-    found = {rule.index for rule in spec.columns if rule.target in PII_FIELDS}
+    """Columns whose values pages hide: mapped to a PII field, named or suggested as one."""
+    found = set(pii_columns(spec, upload.headers))
     suggested = getattr(upload, "suggestions", None) or []
     found.update(s["index"] for s in suggested if s.get("target") in PII_FIELDS)
     return found
@@ -219,11 +222,12 @@ def preview_rows(upload: Upload, spec: MappingSpec) -> list[dict[str, Any]]:
     except MappingSpecError:
         return []
     shown = {rule.target for rule in spec.columns if rule.target} | set(spec.constants)
+    hidden = pii_payload_keys(spec, upload.headers)  # a PII column mapped to another field
     rows = []
     for row in upload.preview:
         mapped = mapper.map(row["cells"], row_number=row["number"])
         errors = [{"field": e.field, "column": e.column, "text": e.text} for e in mapped.errors]
-        payload = masked_payload(mapped.payload)
+        payload = masked_payload(mapped.payload, hidden)
         rows.append(
             {
                 "number": row["number"],

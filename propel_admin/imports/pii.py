@@ -1,11 +1,11 @@
 """Social security numbers at rest: sealed with Fernet, opened only where they are needed.
 
 A sealed value is a marked string, "enc:v1:<Fernet token>", stored where the plain value
-would be: in a staged row's cells (columns mapped to `ssn`), its corrected cells and its
-payload's "ssn". The mark makes opening independent of the mapping: whatever looks sealed
-is opened, the rest is left alone. Values are sealed with the first of
-PII_ENCRYPTION_KEYS and opened with any of them (MultiFernet), so a key can be rotated
-(`manage.py rotate_pii_key`).
+would be: in a staged row's cells (columns mapped to `ssn` or named like an SSN, an
+ignored "BSN" too), its corrected cells and its payload's "ssn". The mark makes opening
+independent of the mapping: whatever looks sealed is opened, the rest is left alone.
+Values are sealed with the first of PII_ENCRYPTION_KEYS and opened with any of them
+(MultiFernet), so a key can be rotated (`manage.py rotate_pii_key`).
 
 Opened only: just before sending (batch_sending), when a re-run or a fix maps the cells
 again (reruns), when a re-uploaded export's hidden cells are restored (roundtrip), for
@@ -24,8 +24,7 @@ from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from django.conf import settings
 from django.db import models
 
-from propel_admin.mapping import MappingSpec
-from propel_admin.mapping.spec import resolve_column
+from propel_admin.mapping import MappingSpec, pii_columns
 
 PREFIX = "enc:v1:"
 SSN = "ssn"
@@ -114,10 +113,10 @@ def rotate_value(value: Any) -> tuple[Any, bool]:
 
 
 class Sealer:
-    """Seals the cells of the columns mapped to `ssn` and the payload's "ssn" of each row.
+    """Seals the cells of the SSN columns (sealer_for) and the payload's "ssn" of each row.
 
-    Built once per run; `for_columns` gives None when no column is mapped to `ssn`, so a
-    file without one pays nothing on the staging hot path.
+    Built once per run; `for_columns` gives None when there is no SSN column, so a file
+    without one pays nothing on the staging hot path.
     """
 
     __slots__ = ("_indexes", "_multi")
@@ -171,12 +170,9 @@ class Sealer:
 
 
 def sealer_for(spec: MappingSpec, headers: Sequence[str]) -> Sealer | None:
-    """The sealer of the columns this mapping sends as `ssn`, or None when there are none."""
-    indexes = []
-    for rule in spec.mapped:
-        if rule.target == SSN and (index := resolve_column(rule, headers)) is not None:
-            indexes.append(index)
-    return Sealer.for_columns(indexes)
+    """The sealer of the columns this mapping sends as `ssn` or whose header names an SSN
+    (an ignored "BSN" column too), or None when there are none."""
+    return Sealer.for_columns(sorted(pii_columns(spec, headers, fields=(SSN,))))
 
 
 class SealedJSONField(models.JSONField):

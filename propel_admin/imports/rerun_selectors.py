@@ -20,11 +20,10 @@ from propel_admin.imports.models import ContactRow, ImportRun, MappingTemplate, 
 from propel_admin.imports.reruns import (
     RETRY_TAKEN,
     RerunScope,
-    pii_columns,
     rerun_candidates,
     rows_in_scope,
 )
-from propel_admin.imports.selectors import MASKED
+from propel_admin.imports.selectors import MASKED, run_pii_columns
 from propel_admin.mapping import MappingSpec
 from propel_admin.mapping.spec import resolve_column
 
@@ -136,7 +135,7 @@ def row_fix_fields(
     headers = run.upload.headers
     cells = pii.open_cells(row.fixed_cells if row.fixed_cells is not None else row.cells) or []
     file_cells = pii.open_cells(row.cells) or []
-    hidden = pii_columns(run)
+    hidden = run_pii_columns(run=run)
     fields = []
     for rule in MappingSpec.from_dict(run.mapping).mapped:
         index = resolve_column(rule, headers)

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from propel_admin.core.roles import OPERATE_RUNS, permission_required_403
 from propel_admin.imports import rerun_selectors, reruns
 from propel_admin.imports.models import ContactRow, ImportRun, MappingTemplate
-from propel_admin.imports.selectors import masked_payload
+from propel_admin.imports.selectors import masked_payload, run_pii_payload_keys
 
 RERUN_STARTED = "Run #{child} re-runs {scope}: checked again with the mapping first, then sent."
 ROW_FIXED = "Row {row} corrected ({changed}). The next re-run sends the corrected values."
@@ -24,6 +24,11 @@ UNKNOWN_TEMPLATE = "That mapping template no longer exists; choose another."
 
 def _run(run_id: int) -> ImportRun:
     return get_object_or_404(ImportRun.objects.select_related("upload", "created_by"), pk=run_id)
+
+
+def _payload_json(payload: dict[str, Any] | None, run: ImportRun) -> str:
+    hidden = masked_payload(payload, run_pii_payload_keys(run=run))
+    return json.dumps(hidden, indent=1, ensure_ascii=False)
 
 
 def _scope(data: QueryDict) -> reruns.RerunScope:
@@ -125,9 +130,7 @@ def row_fix(request: HttpRequest, run_id: int, row_number: int) -> HttpResponse:
         "fix_ok": result.ok,
         "fix_notice": notice,
         "fix_errors": result.errors,
-        "fix_payload": json.dumps(masked_payload(result.payload), indent=1, ensure_ascii=False)
-        if result.ok
-        else "",
+        "fix_payload": _payload_json(result.payload, run) if result.ok else "",
         "fixable": True,
     }
     return render(request, "runs/_row_fix.html", context)

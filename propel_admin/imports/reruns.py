@@ -10,7 +10,7 @@ re-run is never sent again by accident, and two re-runs cannot take the same row
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -34,7 +34,7 @@ from propel_admin.imports.models import (
     RunEvent,
     RunStatus,
 )
-from propel_admin.imports.selectors import PII_FIELDS
+from propel_admin.imports.selectors import run_pii_columns
 from propel_admin.imports.staging import rows_delete
 from propel_admin.imports.validation import ErrorGroups, _error_dict
 from propel_admin.mapping import (
@@ -43,7 +43,6 @@ from propel_admin.mapping import (
     MappingSpec,
     compile_mapping,
 )
-from propel_admin.mapping.spec import resolve_column
 
 logger = logging.getLogger(__name__)
 
@@ -361,17 +360,6 @@ def row_is_fixable(row: ContactRow) -> bool:
     return not ContactRow.objects.filter(retry_of=row, status__in=RETRY_TAKEN).exists()
 
 
-def pii_columns(run: ImportRun) -> set[int]:
-    """The indexes of the columns hidden on pages (selectors.PII_FIELDS: SSN, date of birth)."""
-    headers = run.upload.headers
-    found = set()
-    for rule in MappingSpec.from_dict(run.mapping).mapped:
-        index = resolve_column(rule, headers)
-        if rule.target in PII_FIELDS and index is not None:
-            found.add(index)
-    return found
-
-
 def row_fix(*, row_id: int, user: User, values: dict[int, str]) -> FixResult:
     """Check the row's cells with the operator's corrections; keep them if they pass.
 
@@ -387,7 +375,7 @@ def row_fix(*, row_id: int, user: User, values: dict[int, str]) -> FixResult:
         headers = run.upload.headers
         saved = row.fixed_cells if row.fixed_cells is not None else row.cells
         current = _padded(pii.open_cells(saved) or [], headers)
-        cells = _corrected(current, values, pii_columns(run))
+        cells = _corrected(current, values, run_pii_columns(run=run))
         result = _check(row, cells)
         if not result.ok:
             return result
@@ -417,7 +405,7 @@ def _changed_headers(before: list[Any], after: list[Any], headers: Sequence[str]
     return [headers[i] if i < len(headers) else f"column {i + 1}" for i in changed]
 
 
-def _corrected(current: list[Any], values: dict[int, str], hidden: set[int]) -> list[Any]:
+def _corrected(current: list[Any], values: dict[int, str], hidden: Collection[int]) -> list[Any]:
     cells = list(current)
     for index, value in values.items():
         if not 0 <= index < len(cells) or (index in hidden and value == ""):

@@ -22,7 +22,7 @@ from propel_admin.imports import pii
 from propel_admin.imports.exports import FORMULA_STARTS, neutralise
 from propel_admin.imports.models import ContactRow, ImportRun, RowStatus
 from propel_admin.imports.roundtrip import EXPORT_COLUMNS, data_columns
-from propel_admin.imports.selectors import MASKED, PII_FIELDS
+from propel_admin.imports.selectors import MASKED, run_pii_columns
 
 logger = logging.getLogger(__name__)
 
@@ -59,19 +59,13 @@ def export_counts(*, run: ImportRun) -> dict[str, int]:
     return {RESULTS: run.rows_read, FAILURES: run.rows_failed}
 
 
-def pii_columns(run: ImportRun) -> frozenset[str]:
-    """Headers of the columns mapped to a social security number or date of birth."""
-    columns = run.mapping.get("columns", [])
-    return frozenset(c["header"] for c in columns if c.get("target") in PII_FIELDS)
-
-
 def export_rows(request: ExportRequest) -> Iterator[list[Any]]:
     """Header, then each row: original cells, status, action, Propeller id, message, refs."""
     run = request.run
     headers = list(run.upload.headers)
     keep = data_columns(headers)  # a re-uploaded export's own outcome columns are dropped
-    hidden = set() if request.reveal_pii else pii_columns(run)
-    masked = [i for i in keep if headers[i] in hidden]
+    hidden = {} if request.reveal_pii else run_pii_columns(run=run)  # mapped or named as PII
+    masked = [i for i in keep if i in hidden]
     reveal = request.reveal_pii
     yield [*(neutralise(headers[i]) for i in keep), *EXPORT_COLUMNS]
     status = RowStatus.FAILED if request.kind == FAILURES else None

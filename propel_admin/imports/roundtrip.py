@@ -3,8 +3,9 @@
 A results or failures export carries the original columns, the outcome columns and two
 reference columns ("Propel run", "Propel row"). When such a file is uploaded again, the
 added columns are never sent, the mapping of the referenced run is applied, and a cell of
-a social security number or date of birth that still holds the mask is filled in again
-from the referenced original row (same header) while the rows are checked.
+a social security number or date of birth (a column mapped or named so) that still holds
+the mask is filled in again from the referenced original row (same header) while the rows
+are checked.
 """
 
 from __future__ import annotations
@@ -15,13 +16,14 @@ from typing import Any
 
 from propel_admin.imports import pii
 from propel_admin.imports.models import ContactRow, ImportRun
-from propel_admin.imports.selectors import MASKED, PII_FIELDS
+from propel_admin.imports.selectors import MASKED
 from propel_admin.mapping import (
     FieldError,
     MappingSpec,
     Suggestion,
     field_by_key,
     normalise_header,
+    pii_columns,
 )
 from propel_admin.mapping.spec import ColumnRule, resolve_column
 
@@ -145,16 +147,16 @@ class HiddenValues:
 
     headers: Sequence[str]
     spec: MappingSpec
-    _pii: list[tuple[int, str, str]] = field(default_factory=list)  # index, header, field
+    # index, header, field, whether the column is sent (an ignored "BSN" is restored too)
+    _pii: list[tuple[int, str, str, bool]] = field(default_factory=list)
     _refs: tuple[int, int] | None = None
     _runs: dict[int, list[str] | None] = field(default_factory=dict)  # run id -> headers
 
     def __post_init__(self) -> None:
         self._refs = _reference_indexes(self.headers)
-        for rule in self.spec.mapped:
-            index = resolve_column(rule, self.headers)
-            if rule.target in PII_FIELDS and index is not None:
-                self._pii.append((index, self.headers[index], rule.target))
+        sent = {resolve_column(rule, self.headers) for rule in self.spec.mapped}
+        for index, target in sorted(pii_columns(self.spec, self.headers).items()):
+            self._pii.append((index, self.headers[index], target, index in sent))
 
     @property
     def active(self) -> bool:
@@ -168,10 +170,12 @@ class HiddenValues:
         original = self._original(cells)
         cells = list(cells)
         errors = []
-        for index, header, target in masked:
+        for index, header, target, is_sent in masked:
             value = original.get(normalise_header(header)) if original is not None else None
             if value in (None, ""):
-                cells[index] = None  # never send the mask itself
+                cells[index] = None  # never send (or keep) the mask itself
+                if not is_sent:
+                    continue
                 known = field_by_key(target)
                 label = known.label if known is not None else target
                 errors.append(FieldError(target, header, HIDDEN_NOT_FOUND.format(label=label)))

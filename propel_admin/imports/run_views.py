@@ -139,9 +139,10 @@ def run_rows(request: HttpRequest, run_id: int) -> HttpResponse:
     rows, next_after = selectors.row_page(
         run=run, status=status, query=query, after=after, group=group
     )
+    hidden = selectors.run_pii_payload_keys(run=run)  # a PII column mapped to another field
     context = {
         "run": run,
-        "rows": [(row, selectors.masked_payload(row.payload)) for row in rows],
+        "rows": [(row, selectors.masked_payload(row.payload, hidden)) for row in rows],
         "next_after": next_after,
         "status": status,
         "query": query,

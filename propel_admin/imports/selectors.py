@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Collection
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -20,6 +21,13 @@ from propel_admin.imports.models import (
     RunEvent,
     RunStatus,
     Upload,
+)
+from propel_admin.mapping import (
+    PII_FIELDS,
+    MappingSpec,
+    MappingSpecError,
+    pii_columns,
+    pii_payload_keys,
 )
 
 RATE_WINDOW = timedelta(hours=1)
@@ -79,7 +87,6 @@ def run_progress(*, run: ImportRun) -> dict[str, Any]:
 
 ROWS_PAGE = 50
 MASKED = "•••"
-PII_FIELDS = frozenset({"ssn", "dateOfBirth"})
 
 
 def row_page(
@@ -109,36 +116,56 @@ def row_page(
     return page[:ROWS_PAGE], next_after
 
 
-def masked_payload(payload: dict[str, Any] | None) -> dict[str, Any]:
-    """The payload with social security numbers and dates of birth hidden."""
+def masked_payload(
+    payload: dict[str, Any] | None, hidden: Collection[str] = PII_FIELDS
+) -> dict[str, Any]:
+    """The payload with social security numbers and dates of birth hidden (`hidden`: the
+    keys to hide, run_pii_payload_keys when a PII column is mapped to another field)."""
     return {
-        k: (MASKED if k in PII_FIELDS or pii.is_sealed(v) else v)
+        k: (MASKED if k in PII_FIELDS or k in hidden or pii.is_sealed(v) else v)
         for k, v in (payload or {}).items()
     }
 
 
+def _run_spec(run: ImportRun) -> MappingSpec:
+    try:
+        return MappingSpec.from_dict(run.mapping)
+    except MappingSpecError:  # a damaged snapshot: the column names still tell
+        return MappingSpec()
+
+
+def run_pii_columns(*, run: ImportRun) -> dict[int, str]:
+    """Index -> field (ssn, dateOfBirth) of the run's columns of personal data: mapped to
+    one or named like one, whatever they are mapped to (mapping.pii_columns)."""
+    return pii_columns(_run_spec(run), run.upload.headers)
+
+
+def run_pii_payload_keys(*, run: ImportRun) -> frozenset[str]:
+    """The payload keys the run's PII columns fill (mapping.pii_payload_keys)."""
+    return pii_payload_keys(_run_spec(run), run.upload.headers)
+
+
 def run_pii_fields(*, run: ImportRun) -> list[str]:
-    """The PII fields (ssn, dateOfBirth) the run's mapping fills from a column."""
-    columns = run.mapping.get("columns", [])
-    return sorted({c["target"] for c in columns if c.get("target") in PII_FIELDS})
+    """The PII fields (ssn, dateOfBirth) of the run's columns, mapped or named."""
+    return sorted(set(run_pii_columns(run=run).values()))
 
 
 def row_detail(*, row: ContactRow, reveal: bool = False) -> dict[str, Any]:
     """Everything about one row: cells, payload, answer, batch. PII masked unless `reveal`
     (the caller checked the permission and recorded it: pii_views.row_reveal)."""
     run = row.run
-    pii_columns = {
-        c["header"] for c in run.mapping.get("columns", []) if c.get("target") in PII_FIELDS
-    }
     if reveal:
         cells = list(zip(run.upload.headers, pii.open_cells(row.cells) or [], strict=False))
         payload = pii.open_payload(row.payload)
     else:
+        hidden = run_pii_columns(run=run)
         cells = [
-            (header, MASKED if _hidden(header in pii_columns, value) else value)
-            for header, value in zip(run.upload.headers, row.cells, strict=False)
+            (header, MASKED if _hidden(index in hidden, value) else value)
+            for index, (header, value) in enumerate(
+                zip(run.upload.headers, row.cells, strict=False)
+            )
         ]
-        payload = masked_payload(row.payload)
+        payload = masked_payload(row.payload, run_pii_payload_keys(run=run))
     return {
         "row": row,
         "run": run,

@@ -14,7 +14,11 @@ Public API:
   (normalised header -> reason), `refused_reason(header)`, `normalise_header(text)`.
 - Suggestions (`suggest`): `suggest_mapping(...) -> list[Suggestion]`, each with
   `target`, `reason` (exact / alias / fuzzy / template / refused / none) and `message`;
-  `spec_from_suggestions(...)`.
+  `spec_from_suggestions(...)`; `named_target(header)`: the field a header names exactly
+  or by alias ("BSN" -> "ssn"), else None.
+- Personal data (`personal`): `PII_FIELDS` (ssn, dateOfBirth), `pii_columns(spec,
+  headers)`: index -> field of the columns mapped to one *or named like one*,
+  `pii_payload_keys(spec, headers)`.
 - Transforms (`transforms`): pure `str -> value | Invalid` functions: `trim`,
   `whole_number`, `gender_code`, `gender_from_text`, `language_code`,
   `language_from_text`, `clean_phone`, `email_address`, `text_value`,
@@ -33,13 +37,15 @@ from __future__ import annotations
 from .dates import DATE_FORMATS, DateFormatGuess, detect_date_format
 from .fields import REFUSED, TARGET_FIELDS, Field, field_by_key, refused_reason
 from .names import compact as normalise_header
+from .personal import PII_FIELDS, pii_columns, pii_payload_keys
 from .spec import ColumnRule, MappingSpec
-from .suggest import Suggestion, spec_from_suggestions, suggest_mapping
+from .suggest import Suggestion, named_target, spec_from_suggestions, suggest_mapping
 from .types import FieldError, Invalid, MappedRow, MappingSpecError, SpecProblem
 from .validate import DuplicateTracker, RowMapper, compile_mapping
 
 __all__ = [
     "DATE_FORMATS",
+    "PII_FIELDS",
     "REFUSED",
     "TARGET_FIELDS",
     "ColumnRule",
@@ -57,7 +63,10 @@ __all__ = [
     "compile_mapping",
     "detect_date_format",
     "field_by_key",
+    "named_target",
     "normalise_header",
+    "pii_columns",
+    "pii_payload_keys",
     "refused_reason",
     "spec_from_suggestions",
     "suggest_mapping",

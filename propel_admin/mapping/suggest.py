@@ -79,6 +79,18 @@ def suggest_mapping(
     return _one_column_per_target(suggestions)
 
 
+def named_target(header: str) -> str | None:
+    """The field a header names exactly or by a known alias ("BSN" -> "ssn"), else None.
+
+    No fuzzy matching and no samples: what the name says, whatever the column is mapped to.
+    """
+    key = compact(header)
+    if key in _EXACT:
+        return _EXACT[key]
+    alias = _ALIASES.get(key)
+    return alias[0] if alias is not None else None
+
+
 def spec_from_suggestions(
     suggestions: Sequence[Suggestion],
     samples_by_column: Samples | None = None,

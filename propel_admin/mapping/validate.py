@@ -13,6 +13,7 @@ from typing import Any
 from . import messages
 from .convert import Converter, converter_for
 from .fields import FIELD_KEYS, field_by_key
+from .personal import pii_columns
 from .spec import MappingSpec, constant_value, resolve_column
 from .transforms import TRIM_CHARS
 from .types import FieldError, Invalid, MappedRow, MappingSpecError, SpecProblem
@@ -117,6 +118,7 @@ def compile_mapping(
         raise MappingSpecError(problems)
     order = {key: position for position, key in enumerate(FIELD_KEYS)}
     steps: list[tuple[int, _Step]] = []
+    personal = pii_columns(spec, headers)
     for rule in spec.mapped:
         target = field_by_key(rule.target or "")
         index = resolve_column(rule, headers)
@@ -131,7 +133,8 @@ def compile_mapping(
             pivot=pivot,
         )
         raw = not rule.trim and target.kind == "text"
-        step = (index, target.payload_key, convert, target.key, headers[index], raw, target.pii)
+        hidden = target.pii or index in personal  # a "BSN" sent as another field: hidden too
+        step = (index, target.payload_key, convert, target.key, headers[index], raw, hidden)
         steps.append((order[target.key], step))
     steps.sort(key=lambda item: item[0])  # payload keys in the catalogue's order, id first
     constants = {}

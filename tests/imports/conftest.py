@@ -38,6 +38,20 @@ def checked_run(client: Client, run_worker, rows: list[str], header: str) -> Imp
     return run
 
 
+def mapping_post(upload: Upload, targets: dict[int, str] | None = None) -> dict[str, str]:
+    """The mapping form as the page posts it: the upload's mapping, with `targets` (column
+    index -> field, "" to ignore the column) changed."""
+    data = {"constant-slots": "0"}
+    for column in upload.mapping["columns"]:
+        i = column["index"]
+        target = (targets or {}).get(i, column["target"] or "")
+        data |= {f"col-{i}-target": target, f"col-{i}-shown": target}
+        data[f"col-{i}-date_format"] = column.get("date_format") or ""
+        data |= {f"col-{i}-{flag}": "on" for flag in ("trim", "gender", "language", "phone")
+                 if column.get(flag)}  # fmt: skip
+    return data
+
+
 def sent_run(client: Client, run_worker, operator, rows: list[str], header: str) -> ImportRun:  # type: ignore[no-untyped-def]
     """checked_run, then sent to the sandbox by `operator` and finished by `run_worker`."""
     run = checked_run(client, run_worker, rows, header)

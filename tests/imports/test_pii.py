@@ -13,9 +13,11 @@ from django.db import connection
 from django.test import Client
 from django.urls import reverse
 
+from propel_admin.audit.actions import PII_REVEAL
+from propel_admin.audit.models import AuditEvent
 from propel_admin.imports import pii
-from propel_admin.imports.models import ContactRow, Upload
-from tests.imports.conftest import checked_run
+from propel_admin.imports.models import ContactRow, ImportRun, RunStatus, Upload
+from tests.imports.conftest import checked_run, mapping_post
 
 OLD, NEW = Fernet.generate_key().decode(), Fernet.generate_key().decode()
 HEADER = "Contact ID,First name,Email,Company ID,SSN,Date of birth"
@@ -150,3 +152,104 @@ def test_a_cell_sealed_before_stays_sealed_under_a_mapping_without_ssn() -> None
     assert cells[2] == "x"
     assert pii.is_sealed(cells[1])
     assert pii.open_value(cells[1]) == "123-45-6789"
+
+
+NAMED = "Contact ID,First name,Email,Company ID,BSN,Date of birth"
+NAMED_ROWS = [
+    "9301,Ann,a@example.com,1,123-45-6789,28/02/1980",
+    "9302,Bo,not-an-email,1,987654321,01/03/1975",  # invalid: in the invalid rows export
+]
+NAMED_VALUES = ("123-45-6789", "28/02/1980", "987654321", "01/03/1975")
+
+
+def _text(response) -> str:  # type: ignore[no-untyped-def]
+    assert response.status_code == 200
+    body = b"".join(response.streaming_content) if response.streaming else response.content
+    return body.decode("utf-8-sig")
+
+
+def _checked_unmapped(client: Client, run_worker) -> ImportRun:  # type: ignore[no-untyped-def]
+    """NAMED_ROWS checked with "BSN" and "Date of birth" mapped to nothing (ignored)."""
+    content = "\n".join([NAMED, *NAMED_ROWS]) + "\n"
+    client.post(
+        reverse("imports:upload-list"), {"file": SimpleUploadedFile("n.csv", content.encode())}
+    )
+    upload = Upload.objects.order_by("-id").first()
+    assert upload is not None
+    data = mapping_post(upload, {4: "", 5: ""})
+    client.post(reverse("imports:upload-mapping", args=[upload.pk]), data, HTTP_HX_REQUEST="true")
+    client.post(reverse("imports:upload-check", args=[upload.pk]))
+    run_worker()
+    run = ImportRun.objects.get(upload=upload)
+    assert run.status == RunStatus.VALIDATED
+    assert [c["target"] for c in run.mapping["columns"]][4:] == [None, None]
+    return run
+
+
+@pytest.mark.django_db(transaction=True)
+def test_columns_named_like_an_ssn_or_birth_date_but_not_mapped_are_sealed_and_hidden(
+    client: Client,
+    operator,
+    admin_user,
+    run_worker,  # type: ignore[no-untyped-def]
+) -> None:
+    client.force_login(operator)
+    run = _checked_unmapped(client, run_worker)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT cells, payload FROM imports_contactrow")
+        raw = repr(cursor.fetchall())
+    assert "123-45-6789" not in raw
+    assert "987654321" not in raw
+    rows = {r.row_number: r for r in ContactRow.objects.filter(run=run)}
+    assert pii.open_value(rows[2].cells[4]) == "123-45-6789"
+    assert "ssn" not in rows[2].payload  # not mapped: never sent
+    assert rows[3].status == "invalid"
+
+    pages = {
+        f"row {n}": client.get(reverse("runs:run-row", args=[run.pk, n])).content.decode()
+        for n in (2, 3)
+    }
+    pages["rows"] = client.get(reverse("runs:run-rows", args=[run.pk])).content.decode()
+    pages["results export"] = _text(
+        client.get(reverse("runs:run-export", args=[run.pk, "results", "csv"]))
+    )
+    pages["invalid rows export"] = _text(
+        client.get(reverse("runs:run-invalid-download", args=[run.pk, "csv"]))
+    )
+    for name, text in pages.items():
+        for value in NAMED_VALUES:
+            assert value not in text, f"{value} in the {name}"
+        assert pii.PREFIX not in text, name
+    assert "a@example.com" in pages["row 2"]
+    assert pages["row 2"].count("•••") >= 2
+    assert "9301,Ann,a@example.com,1,•••,•••," in pages["results export"]
+    assert "9302,Bo,not-an-email,1,•••,•••,3," in pages["invalid rows export"]
+
+    client.force_login(admin_user)  # allowed, and asking: shown (and recorded)
+    row_page = client.get(reverse("runs:run-row", args=[run.pk, 2])).content.decode()
+    assert "Show social security number and date of birth" in row_page
+    shown = client.post(reverse("runs:row-reveal", args=[run.pk, 2])).content.decode()
+    assert "123-45-6789" in shown
+    assert "28/02/1980" in shown
+    assert AuditEvent.objects.get(action=PII_REVEAL).detail == "row 2: dateOfBirth, ssn"
+    export = reverse("runs:run-export", args=[run.pk, "results", "csv"]) + "?pii=show"
+    assert "9301,Ann,a@example.com,1,123-45-6789,28/02/1980," in _text(client.get(export))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_reuploaded_export_gets_the_hidden_values_of_columns_not_mapped_back_sealed(
+    client: Client,
+    operator,
+    run_worker,  # type: ignore[no-untyped-def]
+) -> None:
+    client.force_login(operator)
+    run = _checked_unmapped(client, run_worker)
+    export = _text(client.get(reverse("runs:run-export", args=[run.pk, "results", "csv"])))
+    header, *lines = export.strip().splitlines()
+    again = checked_run(client, run_worker, lines, header)
+    assert [c["target"] for c in again.mapping["columns"]][4:6] == [None, None]  # the run's
+    row = ContactRow.objects.get(run=again, row_number=2)
+    assert pii.is_sealed(row.cells[4])
+    assert pii.open_value(row.cells[4]) == "123-45-6789"  # the original, not the mask
+    assert row.cells[5] == "28/02/1980"
+    assert row.errors == []

@@ -26,21 +26,26 @@ from propel_admin.audit.models import AuditEvent
 from propel_admin.core.roles import user_role_set
 from propel_admin.imports import pii
 from propel_admin.imports.models import ContactRow, ImportRun, RunStatus, Upload
+from tests.imports.conftest import mapping_post
 from tests.workers import ROOT, worker_env
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.services]
 
 SSN_DASHED, SSN_DIGITS = "123-45-6789", "123456782"
 DOB_1, DOB_2 = "28/08/1993", "01/02/1980"
+# In the two last columns, named like an SSN and a date of birth but not mapped (the names
+# are taken by the columns before): hidden and the SSN encrypted all the same.
+SOFI_1, SOFI_4, BORN_1, BORN_4 = "555-12-3456", "246813579", "03/04/1965", "17/11/1971"
 EMAIL = "leaky.person@example.com"
-HEADER = "Contact ID,First name,Email,Company ID,SSN,Date of birth"
+HEADER = "Contact ID,First name,Email,Company ID,SSN,Date of birth,Sofinummer,Geboortedatum"
 ROWS = [
-    f"71001,Ann,{EMAIL},1,{SSN_DASHED},{DOB_1}",
-    f"71002,Bob,bob.l@example.com,1,{SSN_DIGITS},{DOB_2}",
-    "71003,Cy,cy@example.com,999999,,",  # failed by Propeller (unknown company)
-    "71004,Di,not-an-email,1,,",  # invalid: never sent
+    f"71001,Ann,{EMAIL},1,{SSN_DASHED},{DOB_1},{SOFI_1},{BORN_1}",
+    f"71002,Bob,bob.l@example.com,1,{SSN_DIGITS},{DOB_2},,",
+    "71003,Cy,cy@example.com,999999,,,,",  # failed by Propeller (unknown company)
+    f"71004,Di,not-an-email,1,,,{SOFI_4},{BORN_4}",  # invalid: never sent
 ]
-PERSONAL = (SSN_DASHED, SSN_DIGITS, DOB_1, DOB_2)
+PERSONAL = (SSN_DASHED, SSN_DIGITS, DOB_1, DOB_2, SOFI_1, SOFI_4, BORN_1, BORN_4)
+SSNS = (SSN_DASHED, SSN_DIGITS, SOFI_1, SOFI_4)
 
 
 def _boom(request: HttpRequest, row_id: int) -> HttpResponse:
@@ -95,17 +100,6 @@ def _export_text(response: HttpResponse) -> str:
     return body.decode("utf-8-sig")
 
 
-def _mapping_post(upload: Upload) -> dict[str, str]:
-    data = {"constant-slots": "0"}
-    for column in upload.mapping["columns"]:
-        i, target = column["index"], column["target"] or ""
-        data |= {f"col-{i}-target": target, f"col-{i}-shown": target}
-        data[f"col-{i}-date_format"] = column.get("date_format") or ""
-        data |= {f"col-{i}-{flag}": "on" for flag in ("trim", "gender", "language", "phone")
-                 if column.get(flag)}  # fmt: skip
-    return data
-
-
 def _send_with_a_worker_process(sandbox) -> str:  # type: ignore[no-untyped-def]
     """`manage.py rqworker --burst` at DEBUG, as deployed; its whole output."""
     args = [sys.executable, "manage.py", "rqworker", "default", "--burst"]
@@ -133,9 +127,10 @@ def test_no_personal_data_or_secret_leaks_from_a_whole_import(
     client.post(reverse("imports:upload-list"), {"file": file})
     upload = Upload.objects.get()
     pages = {"upload page": client.get(reverse("imports:upload-detail", args=[upload.pk]))}
-    assert [c["target"] for c in upload.mapping["columns"]][4:] == ["ssn", "dateOfBirth"]
+    targets = [c["target"] for c in upload.mapping["columns"]][4:]
+    assert targets == ["ssn", "dateOfBirth", None, None]
     pages["mapping preview"] = client.post(
-        reverse("imports:upload-mapping", args=[upload.pk]), _mapping_post(upload),
+        reverse("imports:upload-mapping", args=[upload.pk]), mapping_post(upload),
         HTTP_HX_REQUEST="true",
     )  # fmt: skip
     client.post(reverse("imports:upload-check", args=[upload.pk]))
@@ -216,11 +211,14 @@ def test_no_personal_data_or_secret_leaks_from_a_whole_import(
     shown = client.post(reveal, HTTP_HX_REQUEST="true").content.decode()
     assert SSN_DASHED in shown
     assert DOB_1 in shown
+    assert SOFI_1 in shown  # the columns not mapped too
+    assert BORN_1 in shown
     event = AuditEvent.objects.get(action=PII_REVEAL)
     assert (event.username, event.object_id) == ("pia", run.pk)
     assert event.detail == "row 2: dateOfBirth, ssn"
     revealed = client.get(exports["results csv"] + "?pii=show")
     assert SSN_DIGITS in _export_text(revealed)
+    assert SOFI_1 in _export_text(client.get(exports["results csv"] + "?pii=show"))
 
     # A server error while an opened SSN is in hand: the 500 page shows none of it.
     settings.ROOT_URLCONF = __name__
@@ -248,5 +246,6 @@ def test_no_personal_data_or_secret_leaks_from_a_whole_import(
             cursor.execute(f"SELECT * FROM {table}")  # noqa: S608
             stored.append(repr(cursor.fetchall()))
     at_rest = "\n".join(stored)
-    _absent(at_rest, (SSN_DASHED, SSN_DIGITS), "the database")
-    assert at_rest.count(pii.PREFIX) >= 5  # 2 rows x (cell, payload), and the upload preview
+    _absent(at_rest, SSNS, "the database")
+    # 2 rows x (cell, payload), 2 cells of the column not mapped, and the upload preview
+    assert at_rest.count(pii.PREFIX) >= 7
