@@ -219,3 +219,54 @@ def test_downloading_the_invalid_rows_is_recorded(client: Client, operator) -> N
     assert (event.action, event.object_id, event.detail) == (
         actions.EXPORT_DOWNLOAD, run.pk, "invalid rows (csv)",
     )  # fmt: skip
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.services
+def test_an_import_sent_and_re_run_leaves_one_trail(  # type: ignore[no-untyped-def]
+    client: Client, operator, admin_user, sandbox, run_worker
+) -> None:
+    """Upload, check, send (one row fails: its company is unknown), export, re-run the
+    failed row once the company exists, and an admin shows the row's personal data."""
+    client.force_login(operator)
+    header = "Contact ID,First name,Email,Company ID,BSN,Date of birth"
+    rows = ["7001,Ann,ann@example.com,1,123456782,01/02/1980",
+            "7002,Bob,bob@example.com,424242,223456782,15/03/1975"]  # fmt: skip
+    content = ("\n".join([header, *rows]) + "\n").encode()
+    client.post(reverse("imports:upload-list"), {"file": SimpleUploadedFile("weekly.csv", content)})
+    upload = Upload.objects.get()
+    client.post(reverse("imports:upload-check", args=[upload.pk]))
+    run_worker()
+    run = ImportRun.objects.get()
+    client.post(reverse("runs:run-start", args=[run.pk]), {"mode": "all"})
+    run_worker()
+    run.refresh_from_db()
+    assert (run.status, run.rows_created, run.rows_failed) == (RunStatus.FINISHED_FAILURES, 1, 1)
+    export = client.get(reverse("runs:run-export", args=[run.pk, "failures", "csv"]))
+    assert b"".join(export.streaming_content)
+    sandbox.add_companies(ids=[424242])
+    client.post(reverse("runs:rerun-confirm", args=[run.pk]), {"mapping": "run"})
+    run_worker()
+    child = ImportRun.objects.get(parent=run)
+    assert (child.status, child.rows_created) == (RunStatus.FINISHED, 1)
+    client.force_login(admin_user)
+    assert client.post(reverse("runs:row-reveal", args=[child.pk, 3])).status_code == 200
+
+    assert _trail() == [
+        ("upload.create", "olivia", "upload", upload.pk),
+        ("run.check", "olivia", "run", run.pk),
+        ("run.start", "olivia", "run", run.pk),
+        ("export.download", "olivia", "run", run.pk),
+        ("run.rerun", "olivia", "run", run.pk),
+        ("run.start", "olivia", "run", child.pk),  # the child run starts by itself
+        ("pii.reveal", "ada", "run", child.pk),
+    ]
+    events = list(AuditEvent.objects.order_by("id"))
+    assert events[3].detail == "failures (csv)"
+    assert events[4].detail.endswith(f"as run #{child.pk}")
+    assert events[6].detail == "row 3: dateOfBirth, ssn"
+    for event in events:
+        assert not any(value in event.detail for value in PII), event.detail
+    page = client.get(reverse("audit:audit-list")).content.decode()  # the admin's page
+    assert page.count("weekly.csv") == 2  # the upload and the check name the file
+    assert f"as run #{child.pk}" in page
