@@ -52,6 +52,7 @@ def test_the_sealer_seals_only_non_empty_ssn_cells_and_the_payload_ssn() -> None
 
 
 @pytest.mark.django_db(transaction=True)
+@pytest.mark.services  # read back with raw SQL: PostgreSQL too in CI
 def test_the_check_stores_ssns_sealed_and_leaves_files_without_one_alone(
     client: Client,
     operator,
@@ -79,6 +80,7 @@ def test_the_check_stores_ssns_sealed_and_leaves_files_without_one_alone(
 
 
 @pytest.mark.django_db(transaction=True)
+@pytest.mark.services  # raw SQL over the stored rows: PostgreSQL too in CI
 def test_rotate_pii_key_reseals_with_the_first_key_and_can_be_run_again(
     client: Client,
     operator,
