@@ -104,3 +104,42 @@ def test_an_operator_finds_a_failed_contact_and_reviews_the_runs(
     expect(page.locator("#group-filter")).to_be_visible()
     expect(page.locator("#rows-table tbody tr")).to_have_count(6)
     screenshot(page, "run-rows-group")
+
+
+def test_an_ignored_bsn_column_is_hidden_on_the_row_page(
+    page: Page,
+    operator,
+    sandbox,
+    run_worker,
+    settings,
+    tmp_path: Path,  # type: ignore[no-untyped-def]
+) -> None:
+    """A file's "BSN" column that the mapping ignores still holds social security numbers:
+    the row page hides it (and its value is encrypted in the database)."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    client = Client()
+    client.force_login(operator)
+    content = (
+        b"Contact ID,First name,Email,Company ID,BSN,Geboortedatum\n"
+        b"8300,Ann,ann@example.com,1,123456782,01/02/1980\n"
+    )
+    client.post(reverse("imports:upload-list"), {"file": SimpleUploadedFile("bsn.csv", content)})
+    upload = Upload.objects.get()
+    mapping = dict(upload.mapping)
+    mapping["columns"] = [
+        {**c, "target": None} if c["header"] in ("BSN", "Geboortedatum") else c
+        for c in mapping["columns"]
+    ]
+    Upload.objects.filter(pk=upload.pk).update(mapping=mapping)  # both columns ignored
+    client.post(reverse("imports:upload-check", args=[upload.pk]))
+    run_worker()
+    run = ImportRun.objects.get()
+
+    log_in(page, "olivia", "operator-pass-123")
+    page.goto(f"/runs/{run.pk}/rows/2/")
+    cells = page.locator("main")
+    expect(cells).to_contain_text("8300")
+    expect(cells).not_to_contain_text("123456782")
+    expect(cells).not_to_contain_text("1980")
+    expect(cells).to_contain_text("•••")
+    screenshot(page, "row-ignored-bsn-hidden")
