@@ -113,11 +113,12 @@ def batch_send(*, batch_id: int) -> None:
     """The RQ job for one batch, then for the run's next pending batches (a chain).
 
     While a batch's HTTP call is in flight (on the worker's HTTP thread), the next pending
-    batch of the run is claimed, and the previous outcome is written by recorder.record()
-    on the recorder's thread: a worker's requests follow each other with almost no
-    database time in between. The chain ends when the run has no free batch left, is no
-    longer sending, something went wrong, or after CHAIN_BATCHES / CHAIN_SECONDS. A batch
-    sent by a chain finds its own job with nothing to do (the claim decides).
+    batch of the run is claimed, and the previous outcome is handed to recorder.record()
+    (the recorder's thread writes it): a worker's requests follow each other with almost
+    no database time, or contention for the GIL, in between. The chain ends when the run
+    has no free batch left, is no longer sending, something went wrong, or after
+    CHAIN_BATCHES / CHAIN_SECONDS. A batch sent by a chain finds its own job with nothing
+    to do (the claim decides).
     """
     close_old_connections()
     claim = _claim(batch_id)
@@ -128,22 +129,45 @@ def batch_send(*, batch_id: int) -> None:
     left = CHAIN_BATCHES
     throttle = _throttle()
     rows: list[ContactRow] | None = None  # those of a batch claimed ahead, loaded then
-    while batch is not None and claim is not None:
-        left -= 1
-        chain = left > 0 and time.monotonic() < deadline
-        try:
-            sent, upcoming = _send_in_slot(batch, claim, throttle, rows, chain=chain)
-        except BaseException:
-            # Redis away, a bug: give the batch back now instead of when its lease runs out.
-            _release(batch, claim, delay=0)
-            raise
-        if sent is None:  # given back (deferred, no slot) or paused: nothing to record
-            run_control.run_finish_if_done(run_id=batch.run_id)
-        else:
-            recorder.record(_record_and_finish, batch, claim, *sent)
-        batch, claim, rows = upcoming if upcoming is not None else (None, None, None)
-        if batch is not None and claim is not None and not _still_sending(batch, claim):
-            batch = None
+    later = _Later()
+    try:
+        while batch is not None and claim is not None:
+            left -= 1
+            chain = left > 0 and time.monotonic() < deadline
+            try:
+                sent, upcoming = _send_in_slot(batch, claim, throttle, rows, later, chain=chain)
+            except BaseException:
+                # Redis away, a bug: give the batch back now, not when its lease runs out.
+                _release(batch, claim, delay=0)
+                raise
+            if sent is None:  # given back (deferred, no slot) or paused: nothing to record
+                later.flush()
+                run_control.run_finish_if_done(run_id=batch.run_id)
+            else:
+                later.hold(batch, claim, *sent)
+            batch, claim, rows = upcoming if upcoming is not None else (None, None, None)
+            if batch is not None and claim is not None and not _still_sending(batch, claim):
+                batch = None
+    finally:
+        later.flush()
+
+
+class _Later:
+    """The last batch's outcome, handed to the recorder once the next call is out (the
+    recorder's thread then runs while this one waits for the answer), or when the chain
+    ends."""
+
+    def __init__(self) -> None:
+        self._args: tuple[Batch, str, Outcome, float] | None = None
+
+    def hold(self, batch: Batch, claim: str, outcome: Outcome, seconds: float) -> None:
+        self.flush()
+        self._args = (batch, claim, outcome, seconds)
+
+    def flush(self) -> None:
+        if self._args is not None:
+            args, self._args = self._args, None
+            recorder.record(_record_and_finish, *args)
 
 
 Ahead = tuple[Batch, str, list[ContactRow]]  # a batch claimed ahead, its claim, its rows
@@ -154,6 +178,7 @@ def _send_in_slot(
     claim: str,
     throttle: Throttle,
     rows: list[ContactRow] | None,
+    later: _Later,
     *,
     chain: bool,
 ) -> tuple[tuple[Outcome, float] | None, Ahead | None]:
@@ -164,7 +189,7 @@ def _send_in_slot(
         _release(batch, claim, delay=1.0)
         return None, None
     try:
-        return _send(batch, claim, throttle, rows, chain=chain)
+        return _send(batch, claim, throttle, rows, later, chain=chain)
     finally:
         # Redis away: the outcome (and a batch claimed ahead) must not be dropped for a
         # slot, which frees itself when its lease runs out.
@@ -297,16 +322,19 @@ def _send(
     claim: str,
     throttle: Throttle,
     rows: list[ContactRow] | None,
+    later: _Later,
     *,
     chain: bool,
 ) -> tuple[tuple[Outcome, float] | None, Ahead | None]:
-    """Send the batch on the HTTP thread; meanwhile claim the next one if `chain`."""
+    """Send the batch on the HTTP thread; meanwhile hand the last outcome to the recorder
+    and claim the next batch if `chain`."""
     if rows is None:
         rows = _rows(batch)
     outcome = Outcome(rows)
     started = time.monotonic()
     call = _http_thread().submit(_send_rows, rows, outcome, throttle)
     try:
+        later.flush()
         upcoming = _claim_next(batch.run_id) if chain else None
     except BaseException:
         wait([call])  # the call ends before its batch is given back
