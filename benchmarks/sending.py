@@ -160,7 +160,8 @@ def child_profile(batches: int) -> dict[str, Any]:
 CATEGORIES = [
     ("SQL in SQLite (driver calls)", "django/db/backends/utils.py", ("_execute", "_executemany")),
     ("JSON encode/decode", "json/__init__.py", ("loads", "dumps")),
-    ("HTTP round trip (requests Session.send)", "requests/sessions.py", ("send",)),
+    # On the worker's HTTP thread, which cProfile does not follow: near 0 here.
+    ("HTTP round trip (requests Session.send; its own thread)", "requests/sessions.py", ("send",)),
     ("Redis commands", "redis/client.py", ("execute_command",)),
 ]
 STEPS = [  # the parts of one batch_send(), cumulative
