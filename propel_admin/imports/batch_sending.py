@@ -124,14 +124,14 @@ def batch_send(*, batch_id: int) -> None:
     claim = _claim(batch_id)
     if claim is None:
         return
-    batch: Batch | None = Batch.objects.select_related("run").get(pk=batch_id)
+    batch = Batch.objects.select_related("run").get(pk=batch_id)
     deadline = time.monotonic() + CHAIN_SECONDS
     left = CHAIN_BATCHES
     throttle = _throttle()
     rows: list[ContactRow] | None = None  # those of a batch claimed ahead, loaded then
     later = _Later()
     try:
-        while batch is not None and claim is not None:
+        while True:
             left -= 1
             chain = left > 0 and time.monotonic() < deadline
             try:
@@ -145,9 +145,9 @@ def batch_send(*, batch_id: int) -> None:
                 run_control.run_finish_if_done(run_id=batch.run_id)
             else:
                 later.hold(batch, claim, *sent)
-            batch, claim, rows = upcoming if upcoming is not None else (None, None, None)
-            if batch is not None and claim is not None and not _still_sending(batch, claim):
-                batch = None
+            if upcoming is None or not _still_sending(*upcoming[:2]):
+                return
+            batch, claim, rows = upcoming
     finally:
         later.flush()
 
