@@ -6,14 +6,13 @@ from pathlib import Path
 
 import pytest
 from django.contrib.auth.models import Permission
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
 from playwright.sync_api import ConsoleMessage, Page, expect
 
-from propel_admin.imports import run_control
-from propel_admin.imports.models import ImportRun, MappingTemplate, Upload
+from propel_admin.imports.models import ImportRun, MappingTemplate
 from tests.browser.conftest import log_in, screenshot
+from tests.imports.conftest import sent_run
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -33,18 +32,8 @@ def _watch_for_violations(page: Page) -> list[str]:
 def _sent_run(client: Client, operator, run_worker) -> ImportRun:  # type: ignore[no-untyped-def]
     rows = [f"{700 + i},Ann{i},Lee,a{i}@example.com,1" for i in range(12)]
     rows.append("799,Bad,Mail,not-an-email,1")
-    content = "\n".join(["Contact ID,First name,Last name,Email,Company ID", *rows]) + "\n"
-    client.post(
-        reverse("imports:upload-list"), {"file": SimpleUploadedFile("week.csv", content.encode())}
-    )
-    upload = Upload.objects.get()
-    client.post(reverse("imports:upload-check", args=[upload.pk]))
-    run_worker()
-    run = ImportRun.objects.get()
-    run_control.run_start(run_id=run.pk, user=operator)
-    run_worker()
-    run.refresh_from_db()
-    return run
+    header = "Contact ID,First name,Last name,Email,Company ID"
+    return sent_run(client, run_worker, operator, rows, header, "week.csv")
 
 
 def test_the_main_pages_raise_no_policy_violations(

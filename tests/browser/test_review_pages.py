@@ -12,28 +12,14 @@ from django.test import Client
 from django.urls import reverse
 from playwright.sync_api import Page, expect
 
-from propel_admin.imports import run_control
 from propel_admin.imports.models import ImportRun, Upload
 from tests.browser.conftest import log_in, screenshot
+from tests.imports.conftest import sent_run
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def _sent_run(client: Client, operator, run_worker, name: str, rows: list[str]) -> ImportRun:  # type: ignore[no-untyped-def]
-    content = (
-        "\n".join(["Contact ID,First name,Last name,Email,Company ID", *rows]) + "\n"
-    ).encode()
-    client.post(reverse("imports:upload-list"), {"file": SimpleUploadedFile(name, content)})
-    upload = Upload.objects.order_by("-id").first()
-    assert upload is not None
-    client.post(reverse("imports:upload-check", args=[upload.pk]))
-    run_worker()
-    run = ImportRun.objects.order_by("-id").first()
-    assert run is not None
-    run_control.run_start(run_id=run.pk, user=operator)
-    run_worker()
-    run.refresh_from_db()
-    return run
+HEADER = "Contact ID,First name,Last name,Email,Company ID"
 
 
 def test_an_operator_finds_a_failed_contact_and_reviews_the_runs(
@@ -51,8 +37,10 @@ def test_an_operator_finds_a_failed_contact_and_reviews_the_runs(
     rows = [f"{8000 + i},Ann{i},Lee,a{i}@example.com,{1 + i % 3}" for i in range(80)]
     rows += [f"{8100 + i},Orphan{i},Kay,o{i}@example.com,{999990 + i}" for i in range(6)]
     rows += ["8200,Dup,Row,dup@example.com,1", "8201,No,Mail,not-an-email,1"]
-    first = _sent_run(client, operator, run_worker, "weekly-march.csv", rows)
-    second = _sent_run(client, operator, run_worker, "weekly-april.csv", rows[:20] + rows[80:83])
+    first = sent_run(client, run_worker, operator, rows, HEADER, "weekly-march.csv")
+    second = sent_run(
+        client, run_worker, operator, rows[:20] + rows[80:83], HEADER, "weekly-april.csv"
+    )
     ImportRun.objects.filter(pk=second.pk).update(parent=first)
     assert (first.rows_created, first.rows_failed, first.rows_invalid) == (81, 6, 1)
 

@@ -22,11 +22,14 @@ def stored_files(media_root: Path) -> list[Path]:
     return [p for p in media_root.rglob("*") if p.is_file()]
 
 
-def checked_run(client: Client, run_worker, rows: list[str], header: str) -> ImportRun:  # type: ignore[no-untyped-def]
-    """Upload a CSV through the page and check it with `run_worker`: a run ready to send."""
+def checked_run(
+    client: Client, run_worker, rows: list[str], header: str, name: str = "c.csv"
+) -> ImportRun:  # type: ignore[no-untyped-def]
+    """Upload a CSV (`name`) through the page and check it with `run_worker`: a run ready to
+    send."""
     content = "\n".join([header, *rows]) + "\n"
     client.post(
-        reverse("imports:upload-list"), {"file": SimpleUploadedFile("c.csv", content.encode())}
+        reverse("imports:upload-list"), {"file": SimpleUploadedFile(name, content.encode())}
     )
     upload = Upload.objects.order_by("-id").first()
     assert upload is not None
@@ -52,9 +55,11 @@ def mapping_post(upload: Upload, targets: dict[int, str] | None = None) -> dict[
     return data
 
 
-def sent_run(client: Client, run_worker, operator, rows: list[str], header: str) -> ImportRun:  # type: ignore[no-untyped-def]
+def sent_run(
+    client: Client, run_worker, operator, rows: list[str], header: str, name: str = "c.csv"
+) -> ImportRun:  # type: ignore[no-untyped-def]
     """checked_run, then sent to the sandbox by `operator` and finished by `run_worker`."""
-    run = checked_run(client, run_worker, rows, header)
+    run = checked_run(client, run_worker, rows, header, name)
     run_control.run_start(run_id=run.pk, user=operator)
     run_worker()
     run.refresh_from_db()
