@@ -21,7 +21,17 @@ import time
 from pathlib import Path
 from typing import Any
 
-from benchmarks.pipeline import HEADERS, ROOT, ROWS, SOURCE, _django, _env, _peak_mb, contact_rows
+from benchmarks.pipeline import (
+    HEADERS,
+    ROOT,
+    ROWS,
+    SOURCE,
+    _django,
+    _env,
+    _peak_mb,
+    contact_rows,
+    stored_upload,
+)
 
 CHILD_TIMEOUT = 900
 
@@ -42,23 +52,15 @@ def write_file(path: Path, count: int, header: str) -> Path:
 
 def child(mode: str, path: Path) -> dict[str, Any]:
     _django(peer=False)
-    import hashlib
-
     from django.contrib.auth.models import User
-    from django.core.files.uploadedfile import UploadedFile
 
     from propel_admin.imports.models import ContactRow, ImportRun, RunStatus
-    from propel_admin.imports.services import upload_create
     from propel_admin.imports.validation import run_validate
     from propel_admin.mapping import MappingSpec
     from propel_admin.mapping.spec import ColumnRule
 
     user = User.objects.create_user(f"bench-{secrets.token_hex(4)}")
-    with path.open("rb") as handle:
-        sha256 = hashlib.file_digest(handle, "sha256").hexdigest()
-        handle.seek(0)
-        uploaded = UploadedFile(handle, name=path.name, size=path.stat().st_size)
-        upload = upload_create(uploaded_file=uploaded, sha256=sha256, user=user).upload
+    upload = stored_upload(path, user)
     spec = MappingSpec.from_dict(upload.mapping)
     ssn = len(HEADERS)
     columns = [

@@ -207,20 +207,27 @@ def child_pipeline(path: Path) -> dict[str, Any]:
             "peak_mb": _peak_mb()}  # fmt: skip
 
 
-def _upload(path: Path, user: User) -> Upload:
+def stored_upload(path: Path, user: User) -> Upload:
+    """The file uploaded as the upload page stores it (head read, mapping suggested)."""
     import hashlib
 
     from django.core.files.uploadedfile import UploadedFile
 
-    from propel_admin.imports.mapping_edit import upload_mapping_update
     from propel_admin.imports.services import upload_create
-    from propel_admin.mapping import MappingSpec
 
     with path.open("rb") as handle:
         sha256 = hashlib.file_digest(handle, "sha256").hexdigest()
         handle.seek(0)
         uploaded = UploadedFile(handle, name=path.name, size=path.stat().st_size)
-        upload = upload_create(uploaded_file=uploaded, sha256=sha256, user=user).upload
+        return upload_create(uploaded_file=uploaded, sha256=sha256, user=user).upload
+
+
+def _upload(path: Path, user: User) -> Upload:
+    """stored_upload(), with the suggested mapping (every column) and Source as a constant."""
+    from propel_admin.imports.mapping_edit import upload_mapping_update
+    from propel_admin.mapping import MappingSpec
+
+    upload = stored_upload(path, user)
     suggested = MappingSpec.from_dict(upload.mapping)
     if len(suggested.mapped) != len(HEADERS):
         raise SystemExit(f"the suggestions mapped {len(suggested.mapped)} of {len(HEADERS)}")
