@@ -30,6 +30,7 @@ from propel_admin.imports.models import (
     RunEvent,
     Upload,
 )
+from propel_admin.imports.staging import retries_unlink
 from propel_admin.imports.uploading import human_size
 
 logger = logging.getLogger(__name__)
@@ -148,9 +149,7 @@ def run_mark_purged(*, run_id: int, days: int) -> bool:
 
 def run_rows_delete(*, run_id: int) -> tuple[int, int]:
     """Delete a marked run's rows, then its batches, CHUNK at a time. The counts deleted."""
-    # Rows of the run's re-runs point at these rows: drop the links first (the re-runs
-    # keep their own rows).
-    ContactRow.objects.filter(run__parent_id=run_id, retry_of__isnull=False).update(retry_of=None)
+    retries_unlink(run_id=run_id)
     rows = _delete_chunks(ContactRow._meta.db_table, run_id, "row_number")
     batches = _delete_chunks(Batch._meta.db_table, run_id, "number")
     return rows, batches

@@ -109,15 +109,17 @@ def rows_delete(*, run_id: int) -> int:
     (cells, payload and all) to collect them, gigabytes for a million-row run. Rows of
     re-runs that retry these rows are unlinked first, as SET_NULL would.
     """
-    table = ContactRow._meta.db_table
+    retries_unlink(run_id=run_id)
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {table} SET retry_of_id = NULL WHERE retry_of_id IN "  # noqa: S608
-            f"(SELECT id FROM {table} WHERE run_id = %s)",
-            [run_id],
-        )
+        table = ContactRow._meta.db_table
         cursor.execute(f"DELETE FROM {table} WHERE run_id = %s", [run_id])  # noqa: S608
         return int(cursor.rowcount)
+
+
+def retries_unlink(*, run_id: int) -> None:
+    """Rows of re-runs that retry this run's rows lose that link (they keep their own
+    rows), as `retry_of`'s SET_NULL would: before the run's rows are deleted."""
+    ContactRow.objects.filter(retry_of__run_id=run_id).update(retry_of=None)
 
 
 def _insert(rows: list[StagedRow]) -> None:
